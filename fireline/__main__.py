@@ -1,0 +1,3 @@
+from fireline.cli import app
+
+app(prog_name="fireline")

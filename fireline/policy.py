@@ -1,0 +1,68 @@
+"""The severity policy as data: which levels exist and which steps each one runs."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+
+class PolicyError(Exception):
+    """The policy file is unreadable or invalid; the message says where."""
+
+
+class SeverityLevel(BaseModel):
+    name: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")
+    label: str = Field(min_length=1, max_length=40)
+    description: str = Field(default="", max_length=150)
+    page_oncall: bool = False
+    status_channel: bool = False
+    jira: bool = False
+    # Update reminders: first after `reminder_first_minutes`, then every `reminder_every_minutes`.
+    reminder_first_minutes: int | None = Field(default=None, gt=0)
+    reminder_every_minutes: int | None = Field(default=None, gt=0)
+
+    @property
+    def reminders(self) -> bool:
+        return self.reminder_first_minutes is not None
+
+
+class SeverityPolicy(BaseModel):
+    # Most severe first: the order the form lists them in.
+    levels: list[SeverityLevel] = Field(min_length=1, max_length=100)
+    default: str
+    always_invite: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SeverityPolicy:
+        names = [level.name for level in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"level names must be unique, got {names}")
+        if self.default not in names:
+            raise ValueError(f"default {self.default!r} is not one of the levels {names}")
+        return self
+
+    def level(self, name: str) -> SeverityLevel | None:
+        return next((level for level in self.levels if level.name == name), None)
+
+
+def load_policy(path: Path | None = None) -> SeverityPolicy:
+    """Load a policy file, or the built-in SEV1-SEV4 policy when no path is given."""
+    try:
+        if path is None:
+            text = resources.files("fireline.policies").joinpath("default.toml").read_text()
+        else:
+            text = path.read_text()
+        return SeverityPolicy.model_validate(tomllib.loads(text))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise PolicyError(f"SEVERITY_POLICY_FILE: cannot read {path}: {err}") from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        where = f"{where}: " if where else ""  # whole-policy checks (default, unique names)
+        raise PolicyError(
+            f"SEVERITY_POLICY_FILE: {path or 'default'}: {where}{first['msg']}"
+        ) from None
