@@ -1,0 +1,77 @@
+"""The `fireline` command: dev, worker, bot, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import NoReturn
+
+import typer
+
+from fireline.policy import PolicyError
+from fireline.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Fireline: Slack-first incident response on Temporal.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        return load_settings()
+    except SettingsError as err:
+        _fail(err)
+
+
+def _fail(err: Exception) -> NoReturn:
+    typer.echo(f"fireline: {err}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and register Fireline's Temporal search attributes."""
+    from fireline.setup import migrate as run_migrate
+
+    settings = _settings()
+    try:
+        done = asyncio.run(run_migrate(settings))
+    except SettingsError as err:
+        _fail(err)
+    typer.echo("\n".join(done) if done else "Already up to date.")
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker (workflows and activities)."""
+    from worker import run_worker
+
+    settings = _settings()
+    try:
+        asyncio.run(run_worker(settings))
+    except SettingsError as err:
+        _fail(err)
+
+
+@app.command()
+def bot() -> None:
+    """Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events."""
+    from bot.app import run_bot
+
+    settings = _settings()
+    try:
+        asyncio.run(run_bot(settings))
+    except (SettingsError, PolicyError) as err:
+        _fail(err)
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole stack locally: Temporal dev server, PostgreSQL, worker and bot."""
+    from fireline.dev import DevStack
+
+    settings = _settings()
+    try:
+        sys.exit(DevStack(settings).run())
+    except (SettingsError, PolicyError) as err:
+        _fail(err)

@@ -1,0 +1,15 @@
+"""Fireline's Temporal search attributes, declared once.
+
+Operators filter incidents with them in the Temporal UI and CLI, e.g.
+`temporal workflow list --query "IncidentSeverity='SEV1' AND IncidentStatus='investigating'"`.
+"""
+
+from temporalio.common import SearchAttributeKey
+
+INCIDENT_NUMBER = SearchAttributeKey.for_int("IncidentNumber")
+INCIDENT_SEVERITY = SearchAttributeKey.for_keyword("IncidentSeverity")
+INCIDENT_STATUS = SearchAttributeKey.for_keyword("IncidentStatus")
+INCIDENT_COMMANDER = SearchAttributeKey.for_keyword("IncidentCommander")
+INCIDENT_PRIVATE = SearchAttributeKey.for_bool("IncidentPrivate")
+
+ALL = (INCIDENT_NUMBER, INCIDENT_SEVERITY, INCIDENT_STATUS, INCIDENT_COMMANDER, INCIDENT_PRIVATE)

@@ -1,0 +1,20 @@
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.slack import FakeSlack
+
+pytest_plugins = ["tests.fixtures.temporal", "tests.fixtures.postgres"]
+
+
+@pytest.fixture(scope="session")
+def slack_server() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def slack(slack_server: FakeSlack) -> FakeSlack:
+    """The Slack fake, emptied for this test."""
+    slack_server.reset()
+    return slack_server
