@@ -1,0 +1,206 @@
+"""Slack activities: each does one idempotent thing through the Web API.
+
+Idempotency is find-before-create: a channel is found by name (and checked to be ours), a message by
+the metadata Fireline stores on it, a bookmark by its link. The client has no retry handlers of its
+own: slack_sdk re-sends a POST whose connection dropped, which double-posts; Temporal retries the
+whole activity instead, and the activity looks before it acts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio import activity
+
+from activities.slack_errors import describe, error_code, refusal
+from activities.types import (
+    BookmarkInput,
+    CreateChannelInput,
+    InviteInput,
+    InviteResult,
+    MessageResult,
+    SetTopicInput,
+    UpsertMessageInput,
+)
+from fireline.channel_name import incident_channel_name
+from fireline.models import ChannelRef
+
+METADATA_EVENT = "fireline_incident"
+# Name collisions with channels that are not this incident's before we give up and report.
+MAX_NAME_ATTEMPTS = 20
+
+
+class SlackActivities:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._identity: dict[str, str] | None = None
+
+    async def _me(self) -> dict[str, str]:
+        if self._identity is None:
+            auth = await self._client.auth_test()
+            self._identity = {"user_id": str(auth["user_id"]), "url": str(auth["url"])}
+        return self._identity
+
+    async def _channel_ref(self, channel: dict[str, Any]) -> ChannelRef:
+        me = await self._me()
+        url = f"{me['url'].rstrip('/')}/archives/{channel['id']}"
+        return ChannelRef(id=channel["id"], name=channel["name"], url=url)
+
+    @activity.defn(name="create_incident_channel")
+    async def create_incident_channel(self, input: CreateChannelInput) -> ChannelRef:
+        """Create the channel, or adopt the one an earlier attempt created.
+
+        `name_taken` carries no channel id, so the channel is looked up by name; it is ours only if
+        the bot created it after the incident was declared, with the same privacy. A private
+        incident never gets a public channel: only `is_private=True` creates are ever sent.
+        """
+        me = await self._me()
+        for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+            name = incident_channel_name(input.number, input.title, attempt=attempt)
+            try:
+                created = await self._client.conversations_create(
+                    name=name, is_private=input.private
+                )
+                return await self._channel_ref(created["channel"])
+            except SlackApiError as err:
+                refusal(err)
+                if error_code(err) != "name_taken":
+                    raise
+            existing = await self._find_channel(name)
+            if (
+                existing is not None
+                and existing.get("creator") == me["user_id"]
+                and bool(existing.get("is_private")) == input.private
+                and not existing.get("is_archived")
+                and float(existing.get("created", 0)) >= input.not_before.timestamp() - 60
+            ):
+                return await self._channel_ref(existing)
+        raise RuntimeError(f"every channel name for INC-{input.number} is taken")
+
+    async def _find_channel(self, name: str) -> dict[str, Any] | None:
+        cursor = None
+        while True:
+            page = await self._client.conversations_list(
+                types="public_channel,private_channel", limit=1000, cursor=cursor
+            )
+            for channel in page["channels"]:
+                if channel["name"] == name:
+                    return dict(channel)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    @activity.defn(name="set_channel_topic")
+    async def set_channel_topic(self, input: SetTopicInput) -> None:
+        # Setting the same topic twice is harmless, so a retry needs no lookup.
+        await self._client.conversations_setTopic(channel=input.channel_id, topic=input.topic)
+
+    @activity.defn(name="upsert_message")
+    async def upsert_message(self, input: UpsertMessageInput) -> MessageResult:
+        """Post the incident's message for this step, or update it if it exists; pin if asked."""
+        try:
+            channel = await self._resolve_channel(input.channel)
+            ts = input.ts or await self._find_message(channel, input)
+            if ts is None:
+                posted = await self._client.chat_postMessage(
+                    channel=channel,
+                    text=input.text,
+                    blocks=input.blocks,
+                    metadata={
+                        "event_type": METADATA_EVENT,
+                        "event_payload": {"incident_id": input.incident_id, "step": input.step},
+                    },
+                    unfurl_links=False,
+                )
+                ts = str(posted["ts"])
+            else:
+                await self._client.chat_update(
+                    channel=channel, ts=ts, text=input.text, blocks=input.blocks
+                )
+            if input.pin:
+                await self._pin(channel, ts)
+        except SlackApiError as err:
+            reason = refusal(err)
+            if reason is None:
+                raise
+            return MessageResult(problem=reason)
+        return MessageResult(channel=channel, ts=ts)
+
+    async def _resolve_channel(self, target: str) -> str:
+        """A user ID means the bot's DM with that user."""
+        if not target.startswith(("U", "W")):
+            return target
+        opened = await self._client.conversations_open(users=target)
+        return str(opened["channel"]["id"])
+
+    async def _find_message(self, channel: str, input: UpsertMessageInput) -> str | None:
+        me = await self._me()
+        cursor = None
+        while True:
+            page = await self._client.conversations_history(
+                channel=channel,
+                oldest=str(input.not_before.timestamp() - 60),
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in page["messages"]:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT
+                    and payload.get("incident_id") == input.incident_id
+                    and payload.get("step") == input.step
+                    and message.get("user") == me["user_id"]
+                ):
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    async def _pin(self, channel: str, ts: str) -> None:
+        try:
+            await self._client.pins_add(channel=channel, timestamp=ts)
+        except SlackApiError as err:
+            if error_code(err) != "already_pinned":
+                raise
+
+    @activity.defn(name="add_bookmark")
+    async def add_bookmark(self, input: BookmarkInput) -> None:
+        listed = await self._client.bookmarks_list(channel_id=input.channel_id)
+        bookmarks: list[dict[str, Any]] = listed.get("bookmarks", [])
+        if any(mark.get("link") == input.link for mark in bookmarks):
+            return
+        await self._client.bookmarks_add(
+            channel_id=input.channel_id, title=input.title, type="link", link=input.link
+        )
+
+    @activity.defn(name="invite_members")
+    async def invite_members(self, input: InviteInput) -> InviteResult:
+        """Invite everyone who can be invited; report each who cannot, never fail for them."""
+        me = await self._me()
+        users = [user for user in dict.fromkeys(input.user_ids) if user != me["user_id"]]
+        if not users:
+            return InviteResult()
+        try:
+            response = await self._client.conversations_invite(
+                channel=input.channel_id, users=",".join(users), force=True
+            )
+            failures = list(response.get("errors") or [])
+        except SlackApiError as err:
+            code = error_code(err)
+            if code == "already_in_channel":
+                return InviteResult()
+            failures = list(err.response.get("errors") or [])
+            if not failures:
+                if refusal(err) is None or code in ("not_in_channel", "channel_not_found"):
+                    raise
+                failures = [{"user": user, "error": code} for user in users]
+        problems = [
+            f"Could not invite <@{failure['user']}>: {describe(str(failure.get('error')))}"
+            for failure in failures
+            if failure.get("error") != "already_in_channel"
+        ]
+        return InviteResult(problems=problems)

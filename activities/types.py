@@ -1,0 +1,58 @@
+"""Inputs and results of the Slack activities (one model each, so fields can be added safely)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class CreateChannelInput(BaseModel):
+    incident_id: str
+    number: int
+    title: str
+    private: bool
+    # A channel created before this moment cannot be this incident's (checked on name_taken).
+    not_before: datetime
+
+
+class SetTopicInput(BaseModel):
+    channel_id: str
+    topic: str
+
+
+class UpsertMessageInput(BaseModel):
+    incident_id: str
+    # Which of the incident's messages this is ("summary", "feed", "reporter_dm", ...): with the
+    # incident id it is stored in the message metadata, so a retry finds the message it posted.
+    step: str
+    # A channel ID, or a user ID for a direct message.
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] = Field(default_factory=list)
+    ts: str | None = None
+    pin: bool = False
+    not_before: datetime
+
+
+class MessageResult(BaseModel):
+    channel: str | None = None
+    ts: str | None = None
+    # Set when Slack refused for a reason retrying cannot fix (not in channel, user deactivated).
+    problem: str | None = None
+
+
+class BookmarkInput(BaseModel):
+    channel_id: str
+    title: str
+    link: str
+
+
+class InviteInput(BaseModel):
+    channel_id: str
+    user_ids: list[str]
+
+
+class InviteResult(BaseModel):
+    problems: list[str] = Field(default_factory=list)

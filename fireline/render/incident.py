@@ -1,0 +1,138 @@
+"""The messages an incident posts: the pinned summary, the feed post, the reporter's DM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fireline.models import IncidentSnapshot
+from fireline.render.text import escape, mrkdwn, plain, truncate
+
+Blocks = list[dict[str, Any]]
+
+# action_ids of the summary's buttons; the bot's action listeners use the same names.
+ACTION_SET_STATUS = "incident_set_status"
+ACTION_SET_SEVERITY = "incident_set_severity"
+ACTION_POST_UPDATE = "incident_post_update"
+HEADER_MAX = 150  # Slack's limit for a header block's text
+
+
+def headline(incident: IncidentSnapshot) -> str:
+    """`INC-12: title` as plain text (for headers and topics)."""
+    return f"{incident.reference}: {incident.declaration.title}"
+
+
+def fallback_text(incident: IncidentSnapshot) -> str:
+    """Notification text: mrkdwn, so user text is escaped."""
+    return escape(f"{headline(incident)} ({incident.severity.name}, {incident.status.value})")
+
+
+def topic(incident: IncidentSnapshot) -> str:
+    level = incident.severity
+    return truncate(
+        f"{level.name} ({level.label}) · {incident.status.value} · {headline(incident)}", 250
+    )
+
+
+def _header(incident: IncidentSnapshot) -> Blocks:
+    """`INC-12: title` as the header. A header holds at most 150 characters and a title alone may
+    be that long, so when the headline has to be cut the whole title follows it."""
+    text = headline(incident)
+    blocks: Blocks = [{"type": "header", "text": plain(text, HEADER_MAX)}]
+    if len(text) > HEADER_MAX:
+        blocks.append({"type": "section", "text": plain(incident.declaration.title)})
+    return blocks
+
+
+def _facts(incident: IncidentSnapshot) -> dict[str, Any]:
+    level = incident.severity
+    declaration = incident.declaration
+    return {
+        "type": "section",
+        "fields": [
+            mrkdwn(f"*Severity*\n{escape(level.name)} ({escape(level.label)})"),
+            mrkdwn(f"*Status*\n{incident.status.value}"),
+            mrkdwn(f"*Commander*\n<@{declaration.commander_id}>"),
+            mrkdwn(f"*Reporter*\n<@{declaration.reporter_id}>"),
+        ],
+    }
+
+
+def _labelled_text(label: str, text: str) -> Blocks:
+    if not text.strip():
+        return []
+    return [
+        {"type": "context", "elements": [mrkdwn(f"*{label}*")]},
+        {"type": "section", "text": plain(text)},
+    ]
+
+
+def _links(incident: IncidentSnapshot) -> dict[str, Any]:
+    links = [f"<{incident.workflow_url}|Workflow in Temporal>"]
+    if incident.channel is not None:
+        links.append(f"<#{incident.channel.id}>")
+    if incident.declaration.source_permalink:
+        links.append(f"<{incident.declaration.source_permalink}|Source message>")
+    if incident.declaration.tags:
+        links.append("Tags: " + ", ".join(escape(tag) for tag in incident.declaration.tags))
+    return {"type": "context", "elements": [mrkdwn(" · ".join(links))]}
+
+
+def summary_blocks(incident: IncidentSnapshot) -> Blocks:
+    """The pinned summary in the incident channel, kept current with chat.update."""
+    declaration = incident.declaration
+    buttons = [
+        (ACTION_SET_STATUS, "Update status"),
+        (ACTION_SET_SEVERITY, "Change severity"),
+        (ACTION_POST_UPDATE, "Post an update"),
+    ]
+    return [
+        *_header(incident),
+        _facts(incident),
+        *_labelled_text("Description", declaration.description),
+        *_labelled_text("Customer impact", declaration.impact),
+        _links(incident),
+        {
+            "type": "actions",
+            "block_id": "incident_actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "text": plain(label, 75),
+                    "value": incident.incident_id,
+                }
+                for action_id, label in buttons
+            ],
+        },
+    ]
+
+
+def feed_blocks(incident: IncidentSnapshot) -> Blocks:
+    """The announcement in the feed channel, updated in place as the incident changes."""
+    return [
+        *_header(incident),
+        _facts(incident),
+        *_labelled_text("Customer impact", incident.declaration.impact),
+        _links(incident),
+    ]
+
+
+def reporter_dm_blocks(incident: IncidentSnapshot) -> Blocks:
+    channel = f"<#{incident.channel.id}>" if incident.channel else "its channel (being created)"
+    return [
+        {"type": "section", "text": mrkdwn(f"Your incident *{incident.reference}* is open.")},
+        {"type": "section", "text": plain(incident.declaration.title, 3000)},
+        {"type": "section", "text": mrkdwn(f"Join the response in {channel}.")},
+    ]
+
+
+def problems_blocks(problems: list[str]) -> Blocks:
+    """Said once in the incident channel: what declaration could not do."""
+    # Problems are composed by Fireline from Slack IDs and error codes, never from user text.
+    lines = "\n".join(f"• {problem}" for problem in problems)
+    return [
+        {
+            "type": "section",
+            "text": mrkdwn(truncate(f":warning: Some steps could not be done:\n{lines}", 3000)),
+        }
+    ]

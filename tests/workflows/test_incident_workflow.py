@@ -1,0 +1,167 @@
+"""IncidentWorkflow's decisions on the time-skipping server, with activities replaced by functions
+registered under the same names: what runs for private incidents, what is given up and reported,
+and that the record lands after the database comes back."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.types import (
+    BookmarkInput,
+    CreateChannelInput,
+    InviteInput,
+    InviteResult,
+    MessageResult,
+    SetTopicInput,
+    UpsertMessageInput,
+)
+from fireline.models import ChannelRef, Declaration, DeclareIncidentInput, IncidentSnapshot
+from fireline.policy import load_policy
+from tests.helpers import eventually
+from workflows.counter import AllocateNumberInput
+from workflows.incident import IncidentWorkflow
+
+
+class FakeActivities:
+    """Stand-ins recording what the workflow asked for."""
+
+    def __init__(self, *, record_failures: int = 0, bookmark_fails: bool = False) -> None:
+        self.calls: Counter[str] = Counter()
+        self.messages: list[UpsertMessageInput] = []
+        self.channels: list[CreateChannelInput] = []
+        self.invites: list[InviteInput] = []
+        self.records: list[IncidentSnapshot] = []
+        self._record_failures = record_failures
+        self._bookmark_fails = bookmark_fails
+
+    def all(self) -> list[object]:
+        @activity.defn(name="allocate_incident_number")
+        async def allocate(input: AllocateNumberInput) -> int:
+            return 42
+
+        @activity.defn(name="create_incident_channel")
+        async def create_channel(input: CreateChannelInput) -> ChannelRef:
+            self.channels.append(input)
+            return ChannelRef(id="C42", name="inc-42-x", url="https://fake/archives/C42")
+
+        @activity.defn(name="set_channel_topic")
+        async def set_topic(input: SetTopicInput) -> None:
+            self.calls["topic"] += 1
+
+        @activity.defn(name="upsert_message")
+        async def upsert(input: UpsertMessageInput) -> MessageResult:
+            self.messages.append(input)
+            if input.step == "feed":
+                return MessageResult(problem="the bot is not a member of that channel")
+            return MessageResult(channel=input.channel, ts=f"1.{len(self.messages)}")
+
+        @activity.defn(name="add_bookmark")
+        async def bookmark(input: BookmarkInput) -> None:
+            self.calls["bookmark"] += 1
+            if self._bookmark_fails:
+                raise RuntimeError("bookmarks are down")
+
+        @activity.defn(name="invite_members")
+        async def invite(input: InviteInput) -> InviteResult:
+            self.invites.append(input)
+            return InviteResult(problems=["Could not invite <@UGONE>: the user is deactivated"])
+
+        @activity.defn(name="record_incident")
+        async def record(snapshot: IncidentSnapshot) -> None:
+            self.calls["record"] += 1
+            if self.calls["record"] <= self._record_failures:
+                raise ConnectionError("database is down")
+            self.records.append(snapshot)
+
+        return [allocate, create_channel, set_topic, upsert, bookmark, invite, record]
+
+
+def declare_input(*, private: bool = False) -> DeclareIncidentInput:
+    policy = load_policy()
+    level = policy.level("SEV2")
+    assert level is not None
+    return DeclareIncidentInput(
+        incident_id=f"incident-{uuid.uuid4()}",
+        declaration=Declaration(
+            title="Checkout <!channel> down",
+            severity="SEV2",
+            reporter_id="UREP",
+            commander_id="UCMD",
+            private=private,
+        ),
+        severity=level,
+        always_invite=["UALWAYS"],
+        feed_channel="CFEED",
+        temporal_ui_url="http://localhost:8233",
+        declared_at=datetime.now(UTC),
+    )
+
+
+async def run_declaration(
+    env: WorkflowEnvironment, fakes: FakeActivities, input: DeclareIncidentInput
+) -> IncidentSnapshot:
+    queue = f"tq-{uuid.uuid4()}"
+    async with Worker(
+        env.client, task_queue=queue, workflows=[IncidentWorkflow], activities=fakes.all()
+    ):
+        handle = await env.client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=queue
+        )
+
+        # Past every best-effort step's 15-minute budget, in skipped time.
+        await env.sleep(timedelta(minutes=20))
+
+        async def declared() -> IncidentSnapshot | None:
+            incident = await handle.query(IncidentWorkflow.get_incident)
+            return incident if incident.problems and fakes.records else None
+
+        incident = await eventually(declared)
+        await handle.terminate()
+        return incident
+
+
+async def test_problems_are_reported_once_and_the_rest_completes(
+    workflow_env: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(bookmark_fails=True)
+    incident = await run_declaration(workflow_env, fakes, declare_input())
+
+    assert incident.number == 42
+    assert incident.channel is not None and incident.channel.id == "C42"
+    assert incident.summary_ts is not None
+    # The bookmark was retried for its whole budget (15 skipped minutes), then given up on.
+    assert fakes.calls["bookmark"] > 3
+    assert any(p.startswith("Gave up trying to bookmark the workflow") for p in incident.problems)
+    assert "Could not invite <@UGONE>: the user is deactivated" in incident.problems
+    assert any("Could not post to <#CFEED>" in p for p in incident.problems)
+    steps = [message.step for message in fakes.messages]
+    assert steps.count("problems") == 1
+    assert {"summary", "feed", "reporter_dm"} <= set(steps)
+    assert set(fakes.invites[0].user_ids) == {"UREP", "UCMD", "UALWAYS"}
+
+
+async def test_private_incident_skips_the_feed_and_policy_invites(
+    workflow_env: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities()
+    incident = await run_declaration(workflow_env, fakes, declare_input(private=True))
+
+    assert fakes.channels[0].private is True
+    assert "feed" not in [message.step for message in fakes.messages]
+    assert set(fakes.invites[0].user_ids) == {"UREP", "UCMD"}
+    assert incident.problems == ["Could not invite <@UGONE>: the user is deactivated"]
+
+
+async def test_record_lands_after_the_database_returns(workflow_env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(record_failures=5)
+    incident = await run_declaration(workflow_env, fakes, declare_input())
+
+    assert fakes.calls["record"] > 5
+    assert fakes.records[-1].number == 42
+    assert incident.channel is not None

@@ -1,0 +1,262 @@
+"""IncidentWorkflow: one long-lived workflow per incident.
+
+Declaration runs every side effect as its own retried, idempotent activity. Essential steps (number,
+channel, summary) retry until done; the others run side by side and a failure in one is reported
+once in the incident channel instead of stopping the rest. The PostgreSQL record is kept by its own
+loop, so the incident moves on while the database is down and the record catches up after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.numbering import NumberingActivities
+    from activities.records import RecordActivities
+    from activities.slack import SlackActivities
+    from activities.types import (
+        BookmarkInput,
+        CreateChannelInput,
+        InviteInput,
+        MessageResult,
+        SetTopicInput,
+        UpsertMessageInput,
+    )
+    from fireline import search_attributes
+    from fireline.models import (
+        DeclareIncidentInput,
+        IncidentSnapshot,
+        IncidentStatus,
+    )
+    from fireline.render import incident as render
+    from workflows.counter import AllocateNumberInput
+    from workflows.policies import BEST_EFFORT, ESSENTIAL, RECORD, ActivityOptions
+
+
+@workflow.defn(name="IncidentWorkflow")
+class IncidentWorkflow:
+    @workflow.init
+    def __init__(self, input: DeclareIncidentInput) -> None:
+        info = workflow.info()
+        ui = input.temporal_ui_url.rstrip("/")
+        self._input = input
+        self._incident = IncidentSnapshot(
+            incident_id=input.incident_id,
+            declaration=input.declaration,
+            severity=input.severity,
+            declared_at=input.declared_at,
+            workflow_url=f"{ui}/namespaces/{info.namespace}/workflows/{info.workflow_id}",
+        )
+        # The record loop writes whenever `_version` moves past what it last wrote.
+        self._version = 0
+        self._recorded_version = 0
+
+    @workflow.run
+    async def run(self, input: DeclareIncidentInput) -> IncidentSnapshot:
+        self._publish_search_attributes()
+        recorder = asyncio.create_task(self._keep_record())
+        await self._declare()
+        await workflow.wait_condition(lambda: self._incident.status is IncidentStatus.RESOLVED)
+        await workflow.wait_condition(
+            lambda: self._recorded_version == self._version and workflow.all_handlers_finished()
+        )
+        recorder.cancel()
+        return self._incident
+
+    @workflow.query
+    def get_incident(self) -> IncidentSnapshot:
+        return self._incident
+
+    async def _declare(self) -> None:
+        incident = self._incident
+        incident.number = await workflow.execute_activity_method(
+            NumberingActivities.allocate_incident_number,
+            AllocateNumberInput(key=incident.incident_id),
+            **ESSENTIAL,
+        )
+        self._publish_search_attributes()
+        self._changed()
+
+        channel = await workflow.execute_activity_method(
+            SlackActivities.create_incident_channel,
+            CreateChannelInput(
+                incident_id=incident.incident_id,
+                number=incident.number,
+                title=incident.declaration.title,
+                private=incident.declaration.private,
+                not_before=incident.declared_at,
+            ),
+            **ESSENTIAL,
+        )
+        incident.channel = channel
+        self._changed()
+
+        results = await asyncio.gather(
+            self._post_summary(),
+            self._best_effort("set the channel topic", self._set_topic()),
+            self._best_effort("bookmark the workflow", self._bookmark_workflow()),
+            self._best_effort("invite the responders", self._invite()),
+            self._best_effort("post to the feed channel", self._post_feed()),
+            self._best_effort("send the reporter a DM", self._dm_reporter()),
+        )
+        problems = [problem for step in results for problem in step]
+        if problems:
+            incident.problems = problems
+            await self._upsert_message(
+                "problems",
+                channel.id,
+                render.problems_blocks(problems),
+                "Some steps could not be done",
+                ESSENTIAL,
+            )
+        incident.declaration_complete = True
+        self._changed()
+
+    async def _post_summary(self) -> list[str]:
+        assert self._incident.channel is not None
+        result = await self._upsert_message(
+            "summary",
+            self._incident.channel.id,
+            render.summary_blocks(self._incident),
+            render.fallback_text(self._incident),
+            ESSENTIAL,
+            ts=self._incident.summary_ts,
+            pin=True,
+        )
+        self._incident.summary_ts = result.ts or self._incident.summary_ts
+        return [f"Could not post the summary: {result.problem}"] if result.problem else []
+
+    async def _set_topic(self) -> list[str]:
+        assert self._incident.channel is not None
+        await workflow.execute_activity_method(
+            SlackActivities.set_channel_topic,
+            SetTopicInput(channel_id=self._incident.channel.id, topic=render.topic(self._incident)),
+            **BEST_EFFORT,
+        )
+        return []
+
+    async def _bookmark_workflow(self) -> list[str]:
+        assert self._incident.channel is not None
+        await workflow.execute_activity_method(
+            SlackActivities.add_bookmark,
+            BookmarkInput(
+                channel_id=self._incident.channel.id,
+                title=f"{self._incident.reference} in Temporal",
+                link=self._incident.workflow_url,
+            ),
+            **BEST_EFFORT,
+        )
+        return []
+
+    async def _invite(self) -> list[str]:
+        assert self._incident.channel is not None
+        declaration = self._incident.declaration
+        users = [declaration.reporter_id, declaration.commander_id]
+        # A private incident invites only the people named in the form.
+        if not declaration.private:
+            users += self._input.always_invite
+        result = await workflow.execute_activity_method(
+            SlackActivities.invite_members,
+            InviteInput(channel_id=self._incident.channel.id, user_ids=users),
+            **BEST_EFFORT,
+        )
+        return result.problems
+
+    async def _post_feed(self) -> list[str]:
+        feed = self._input.feed_channel
+        if self._incident.declaration.private or not feed:
+            return []
+        result = await self._upsert_message(
+            "feed",
+            feed,
+            render.feed_blocks(self._incident),
+            render.fallback_text(self._incident),
+            BEST_EFFORT,
+            ts=self._incident.feed_ts,
+        )
+        self._incident.feed_ts = result.ts or self._incident.feed_ts
+        return [f"Could not post to <#{feed}>: {result.problem}"] if result.problem else []
+
+    async def _dm_reporter(self) -> list[str]:
+        reporter = self._incident.declaration.reporter_id
+        result = await self._upsert_message(
+            "reporter_dm",
+            reporter,
+            render.reporter_dm_blocks(self._incident),
+            render.fallback_text(self._incident),
+            BEST_EFFORT,
+        )
+        return [f"Could not DM <@{reporter}>: {result.problem}"] if result.problem else []
+
+    async def _upsert_message(
+        self,
+        step: str,
+        channel: str,
+        blocks: render.Blocks,
+        text: str,
+        options: ActivityOptions,
+        *,
+        ts: str | None = None,
+        pin: bool = False,
+    ) -> MessageResult:
+        return await workflow.execute_activity_method(
+            SlackActivities.upsert_message,
+            UpsertMessageInput(
+                incident_id=self._incident.incident_id,
+                step=step,
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                ts=ts,
+                pin=pin,
+                not_before=self._incident.declared_at,
+            ),
+            **options,
+        )
+
+    async def _best_effort(self, what: str, step: Awaitable[list[str]]) -> list[str]:
+        try:
+            return await step
+        except ActivityError as err:
+            cause = str(err.cause or err)
+            return [f"Gave up trying to {what}: {cause}"]
+
+    def _changed(self) -> None:
+        self._version += 1
+
+    async def _keep_record(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: self._recorded_version < self._version)
+            version = self._version
+            try:
+                await workflow.execute_activity_method(
+                    RecordActivities.record_incident, self._incident.model_copy(deep=True), **RECORD
+                )
+            except ActivityError as err:
+                # Only non-retryable errors end up here (bad data); the next change tries again.
+                workflow.logger.error(
+                    "recording %s failed: %s", self._incident.reference, err.cause
+                )
+            self._recorded_version = version
+
+    def _publish_search_attributes(self) -> None:
+        incident = self._incident
+        updates: list[SearchAttributeUpdate[Any]] = [
+            search_attributes.INCIDENT_SEVERITY.value_set(incident.severity.name),
+            search_attributes.INCIDENT_STATUS.value_set(incident.status.value),
+            search_attributes.INCIDENT_COMMANDER.value_set(incident.declaration.commander_id),
+            search_attributes.INCIDENT_PRIVATE.value_set(incident.declaration.private),
+        ]
+        if incident.number is not None:
+            updates.append(search_attributes.INCIDENT_NUMBER.value_set(incident.number))
+        workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(
+            f"**{incident.reference}** · {incident.severity.name} · {incident.status.value}\n\n"
+            f"{incident.declaration.title}"
+        )

@@ -1,0 +1,43 @@
+"""Timeouts and retry policies for the incident's activities, named by what they protect.
+
+Start-to-close timeouts are short because they are also how a crashed worker's activity is noticed:
+every call inside finishes or times out well within them (the Slack client's own timeout is 8 s).
+"""
+
+from datetime import timedelta
+from typing import TypedDict
+
+from temporalio.common import RetryPolicy
+
+
+class ActivityOptions(TypedDict, total=False):
+    start_to_close_timeout: timedelta
+    schedule_to_close_timeout: timedelta
+    retry_policy: RetryPolicy
+
+
+# Steps the incident cannot do without (its number, its channel, its summary): retried until done.
+ESSENTIAL: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=30)
+    ),
+}
+
+# Steps that may be given up on after a while (feed post, DM, invites, bookmark, topic): the rest of
+# the incident never waits on them forever, and what was given up is reported in the channel.
+BEST_EFFORT: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "schedule_to_close_timeout": timedelta(minutes=15),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=30)
+    ),
+}
+
+# The PostgreSQL record: retried forever, often enough that it lands soon after the DB returns.
+RECORD: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=15),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=5)
+    ),
+}
