@@ -1,0 +1,73 @@
+"""Slack misbehaving during declaration: rate limits, 5xx, and answers lost after the effect.
+Every retry is a Temporal retry of an idempotent activity, so each artefact still exists once."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from temporalio.testing import WorkflowEnvironment
+
+from tests.fakes.slack import FakeSlack
+from tests.stack import fireline_stack
+
+ONCE = {
+    "channels": 1,
+    "summary": 1,
+    "pins": 1,
+    "feed": 1,
+    "reporter_dm": 1,
+    "bot messages in channel": 1,
+}
+
+
+def call_times(fake: FakeSlack, method: str) -> list[float]:
+    """Record when each call of `method` arrives (a rule whose predicate never matches)."""
+    times: list[float] = []
+
+    def record(args: dict[str, Any]) -> bool:
+        times.append(time.monotonic())
+        return False
+
+    fake.faults.add(method, kind="error", error="never", when=record)
+    return times
+
+
+async def test_rate_limits_and_server_errors_are_retried_once(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        view = await stack.open_form()
+        create_times = call_times(slack, "conversations.create")
+        for method in ("conversations.create", "chat.postMessage"):
+            slack.faults.add(method, kind="ratelimited", retry_after=2, times=1)
+            slack.faults.add(method, kind="http_error", status=500, times=2)
+        await stack.submit(view)
+        incident = await stack.declared(stack.workflow_id(view), timeout=60)
+
+        assert stack.artifact_counts(incident) == ONCE
+        assert incident.problems == []
+        # 429, 500, 500, then the create that worked; the 429 was honoured (Retry-After: 2).
+        assert len(create_times) == 4
+        assert create_times[1] - create_times[0] >= 2.0
+
+
+async def test_lost_answers_never_duplicate(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        view = await stack.open_form()
+        # The call takes effect, then the connection drops before Slack's answer.
+        slack.faults.add("conversations.create", kind="drop_after_effect", times=1)
+        slack.faults.add("chat.postMessage", kind="drop_after_effect", times=3)
+        await stack.submit(view)
+        incident = await stack.declared(stack.workflow_id(view), timeout=60)
+
+        assert stack.artifact_counts(incident) == ONCE
+        creates = slack.calls("conversations.create")
+        # The retry met name_taken (which carries no id) and found the channel it had made.
+        assert [call.response and call.response.get("error") for call in creates[1:]] == [
+            "name_taken"
+        ]
+        dropped_posts = [c for c in slack.calls("chat.postMessage") if c.status == 0]
+        assert len(dropped_posts) == 3

@@ -1,0 +1,224 @@
+"""Fireline assembled for end-to-end tests: the real bot over HTTP on loopback, the real worker, the
+real Temporal dev server and PostgreSQL, and the Slack fake that the real slack_sdk talks to."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from bot.app import build_app, http_app
+from fireline.models import IncidentSnapshot
+from fireline.policy import SeverityPolicy, load_policy
+from fireline.settings import Settings
+from tests.fakes.slack import FakeSlack
+from tests.helpers import eventually
+from tests.slack_requests import BotResponse, SlackRequests
+from worker import build_worker
+from workflows.incident import IncidentWorkflow
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+REPORTER = "UREPORTER"
+COMMANDER = "UCOMMANDER"
+ALWAYS = "UALWAYS"
+LOOKER = "ULOOKER"
+
+
+def seed_workspace(fake: FakeSlack) -> str:
+    """People and a feed channel the bot is in; returns the feed channel's id."""
+    for user_id, name in (
+        (REPORTER, "rita"),
+        (COMMANDER, "carl"),
+        (ALWAYS, "ana"),
+        (LOOKER, "lou"),
+    ):
+        fake.add_user(user_id, name)
+    return fake.add_channel("incidents", members=[LOOKER])
+
+
+def form_values(
+    *,
+    title: str = "Checkout is failing",
+    severity: str | None = "SEV2",
+    description: str = "",
+    impact: str = "",
+    commander: str | None = None,
+    private: bool = False,
+    tags: list[str] | None = None,
+) -> dict[str, Any]:
+    """The declaration modal's `state.values`, as Slack sends them."""
+    values: dict[str, Any] = {
+        "title": {"value": {"type": "plain_text_input", "value": title}},
+        "severity": {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"value": severity} if severity else None,
+            }
+        },
+        "description": {"value": {"type": "plain_text_input", "value": description or None}},
+        "impact": {"value": {"type": "plain_text_input", "value": impact or None}},
+        "commander": {"value": {"type": "users_select", "selected_user": commander}},
+        "private": {
+            "value": {
+                "type": "checkboxes",
+                "selected_options": [{"value": "private"}] if private else [],
+            }
+        },
+    }
+    if tags is not None:
+        values["tags"] = {
+            "value": {
+                "type": "multi_static_select",
+                "selected_options": [{"value": tag} for tag in tags],
+            }
+        }
+    return values
+
+
+def stack_settings(
+    fake: FakeSlack, temporal_address: str, database_url: str, **overrides: Any
+) -> Settings:
+    values: dict[str, Any] = {
+        "temporal_address": temporal_address,
+        "temporal_task_queue": f"fireline-test-{uuid.uuid4().hex[:8]}",
+        "database_url": database_url,
+        "slack_bot_token": fake.bot_token,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": fake.api_url,
+        "port": 3000,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class Stack:
+    fake: FakeSlack
+    temporal: Client
+    settings: Settings
+    policy: SeverityPolicy
+    slack: SlackRequests
+
+    async def open_form(self, user_id: str = REPORTER) -> dict[str, Any]:
+        opened = len(self.fake.views())
+        response = await self.slack.slash_command(
+            "/incident", user_id=user_id, channel_id=self.feed
+        )
+        assert response.status == 200, response.text
+        views = await eventually(lambda: self.fake.views()[opened:])
+        return views[0]
+
+    async def submit(
+        self, view: dict[str, Any], user_id: str = REPORTER, **fields: Any
+    ) -> BotResponse:
+        return await self.slack.view_submission(view, user_id=user_id, values=form_values(**fields))
+
+    async def declare(self, user_id: str = REPORTER, **fields: Any) -> str:
+        """Open the form and submit it; returns the incident's workflow id."""
+        view = await self.open_form(user_id)
+        response = await self.submit(view, user_id, **fields)
+        assert response.status == 200 and not response.text.strip(), response.text
+        return self.workflow_id(view)
+
+    def workflow_id(self, view: dict[str, Any]) -> str:
+        return f"incident-{self.fake.team_id}-{view['id']}"
+
+    def handle(self, workflow_id: str) -> WorkflowHandle[IncidentWorkflow, IncidentSnapshot]:
+        return self.temporal.get_workflow_handle_for(IncidentWorkflow.run, workflow_id)
+
+    async def declared(self, workflow_id: str, timeout: float = 30) -> IncidentSnapshot:
+        """Wait until every declaration step has finished; returns the incident."""
+
+        async def complete() -> IncidentSnapshot | None:
+            try:
+                incident = await self.handle(workflow_id).query(IncidentWorkflow.get_incident)
+            except Exception:  # not started yet
+                return None
+            return incident if incident.declaration_complete else None
+
+        return await eventually(complete, timeout=timeout)
+
+    def tagged(self, channel: str | None, incident_id: str, step: str) -> list[dict[str, Any]]:
+        """Messages Fireline posted in `channel` for this incident's `step` (by their metadata)."""
+        if channel is None:
+            return []
+        return [
+            message
+            for message in self.fake.messages(channel)
+            if (message.get("metadata") or {}).get("event_payload")
+            == {"incident_id": incident_id, "step": step}
+        ]
+
+    def artifact_counts(self, incident: IncidentSnapshot) -> dict[str, int]:
+        """How many of each Slack artefact exist for the incident; every value should be 1."""
+        assert incident.channel is not None
+        prefix = f"inc-{incident.number}-"
+        channels = [c for c in self.fake.channels() if c["name"].startswith(prefix)]
+        reporter_dm = self.fake.dm_channel(incident.declaration.reporter_id)
+        bot_messages = [
+            m for m in self.fake.messages(incident.channel.id) if m["user"] == self.fake.bot_user_id
+        ]
+        return {
+            "channels": len(channels),
+            "summary": len(self.tagged(incident.channel.id, incident.incident_id, "summary")),
+            "pins": len(self.fake.pins(incident.channel.id)),
+            "feed": len(self.tagged(self.feed, incident.incident_id, "feed")),
+            "reporter_dm": len(self.tagged(reporter_dm, incident.incident_id, "reporter_dm")),
+            "bot messages in channel": len(bot_messages),
+        }
+
+    @property
+    def feed(self) -> str:
+        assert self.settings.slack_feed_channel is not None
+        return self.settings.slack_feed_channel
+
+
+@asynccontextmanager
+async def bot_server(settings: Settings, temporal: Client) -> AsyncIterator[str]:
+    """The bot's HTTP endpoint on a free loopback port; yields its URL."""
+    app = build_app(settings, temporal, load_policy(settings.severity_policy_file))
+    runner = web.AppRunner(http_app(app))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/slack/events"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def fireline_stack(
+    fake: FakeSlack,
+    temporal: Client,
+    database_url: str,
+    *,
+    run_worker: bool = True,
+    **overrides: Any,
+) -> AsyncIterator[Stack]:
+    feed = seed_workspace(fake)
+    overrides.setdefault("slack_feed_channel", feed)
+    address = temporal.service_client.config.target_host
+    settings = stack_settings(fake, address, database_url, **overrides)
+    policy = load_policy(settings.severity_policy_file)
+    async with bot_server(settings, temporal) as bot_url:
+        stack = Stack(
+            fake=fake,
+            temporal=temporal,
+            settings=settings,
+            policy=policy,
+            slack=SlackRequests(bot_url, SIGNING_SECRET, fake=fake),
+        )
+        if not run_worker:
+            yield stack
+            return
+        worker: Worker = build_worker(temporal, settings)
+        async with worker:
+            yield stack
