@@ -87,8 +87,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(outcome)
 
     def _send(self, outcome: Outcome) -> None:
-        self.close_connection = True
+        # Keep-alive like Slack's own servers; only an injected drop closes the connection.
         if outcome.drop:
+            self.close_connection = True
             # Close without a status line: the client sees RemoteDisconnected (urllib)
             # or ServerDisconnectedError (aiohttp) after having sent its request.
             with contextlib.suppress(OSError):
@@ -98,6 +99,5 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in outcome.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(outcome.body)))
-        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(outcome.body)
