@@ -14,18 +14,26 @@ from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from fireline.models import Declaration, DeclareIncidentInput, IncidentSnapshot
+from bot.numbers import NumberAllocator
+from fireline import search_attributes
+from fireline.models import (
+    Declaration,
+    DeclareIncidentInput,
+    IncidentSnapshot,
+    IncidentStatus,
+)
 from fireline.policy import SeverityPolicy
 from fireline.render.text import escape
 from fireline.settings import Settings
 from workflows.incident import IncidentWorkflow
 
 log = logging.getLogger(__name__)
+RPC_TIMEOUT = timedelta(seconds=5)
 
 # Temporal answers that mean "not reachable right now", worth another try.
 _UNAVAILABLE = {
@@ -45,32 +53,25 @@ class Declarer:
         self._temporal = temporal
         self._settings = settings
         self._policy = policy
+        self._numbers = NumberAllocator(temporal, settings.temporal_task_queue, RPC_TIMEOUT)
 
     async def declare(
         self, declaration: Declaration, workflow_id: str, slack: AsyncWebClient
     ) -> WorkflowHandle[IncidentWorkflow, IncidentSnapshot] | None:
-        level = self._policy.level(declaration.severity)
-        assert level is not None, "the form validated the severity"
-        input = DeclareIncidentInput(
-            incident_id=workflow_id,
-            declaration=declaration,
-            severity=level,
-            always_invite=self._policy.always_invite,
-            feed_channel=self._settings.slack_feed_channel,
-            temporal_ui_url=str(self._settings.temporal_ui_url),
-            declared_at=datetime.now(UTC),
-        )
+        declared_at = datetime.now(UTC)
         loop = asyncio.get_running_loop()
         started = loop.time()
         deadline = started + self._settings.declare_retry_seconds
         delay, told_delayed = 0.2, False
         while True:
             try:
-                return await self._start(input)
+                return await self._start(declaration, workflow_id, declared_at)
             except WorkflowAlreadyStartedError:
                 return self._temporal.get_workflow_handle(workflow_id)
-            except RPCError as err:
-                if err.status not in _UNAVAILABLE:
+            except (RPCError, RuntimeError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+                # A lazy client that cannot connect raises RuntimeError; an RPCError may be final.
+                if isinstance(err, RPCError) and err.status not in _UNAVAILABLE:
+                    await self._tell(slack, declaration.reporter_id, _failed_text(declaration))
                     raise
                 log.warning("starting %s failed, will retry: %s", workflow_id, err)
             now = loop.time()
@@ -84,18 +85,39 @@ class Declarer:
             delay = min(delay * 2, 5.0)
 
     async def _start(
-        self, input: DeclareIncidentInput
+        self, declaration: Declaration, workflow_id: str, declared_at: datetime
     ) -> WorkflowHandle[IncidentWorkflow, IncidentSnapshot]:
-        declaration = input.declaration
+        """Allocate the number, then start the incident with every search attribute set, so the
+        Temporal UI finds it by number from its first event."""
+        level = self._policy.level(declaration.severity)
+        assert level is not None, "the form validated the severity"
+        number = await self._numbers.allocate(workflow_id)
+        input = DeclareIncidentInput(
+            incident_id=workflow_id,
+            number=number,
+            declaration=declaration,
+            severity=level,
+            always_invite=self._policy.always_invite,
+            feed_channel=self._settings.slack_feed_channel,
+            temporal_ui_url=str(self._settings.temporal_ui_url),
+            declared_at=declared_at,
+        )
         return await self._temporal.start_workflow(
             IncidentWorkflow.run,
             input,
-            id=input.incident_id,
+            id=workflow_id,
             task_queue=self._settings.temporal_task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            static_summary=f"{declaration.severity}: {declaration.title}",
-            rpc_timeout=timedelta(seconds=5),
+            search_attributes=search_attributes.for_incident(
+                number,
+                level.name,
+                IncidentStatus.INVESTIGATING.value,
+                declaration.commander_id,
+                declaration.private,
+            ),
+            static_summary=f"INC-{number} · {level.name}: {declaration.title}",
+            rpc_timeout=RPC_TIMEOUT,
         )
 
     async def _tell(self, slack: AsyncWebClient, user_id: str, text: str) -> None:
@@ -113,6 +135,7 @@ def _delayed_text(declaration: Declaration) -> str:
 
 
 def _failed_text(declaration: Declaration) -> str:
+    """Everything the reporter typed, so a failed declaration loses nothing."""
     typed = [
         ("Title", declaration.title),
         ("Severity", declaration.severity),
@@ -129,7 +152,7 @@ def _failed_text(declaration: Declaration) -> str:
         if value
     )
     return (
-        ":x: Fireline could not declare your incident: its workflow engine stayed unreachable. "
+        ":x: Fireline could not declare your incident: its workflow engine did not accept it. "
         "Nothing was created. Declare it again with `/incident` or open a channel by hand; "
         f"here is everything you typed:\n{lines}"
     )

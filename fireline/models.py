@@ -41,6 +41,8 @@ class Declaration(BaseModel):
 
 class DeclareIncidentInput(BaseModel):
     incident_id: str
+    # Allocated by the IncidentCounter workflow before the incident starts (see bot.declare).
+    number: int
     declaration: Declaration
     # The policy level is captured at declaration: an incident keeps the rules it started with.
     severity: SeverityLevel
@@ -60,7 +62,7 @@ class IncidentSnapshot(BaseModel):
     """The incident as the workflow knows it; what queries return and what the record stores."""
 
     incident_id: str
-    number: int | None = None
+    number: int
     declaration: Declaration
     severity: SeverityLevel
     status: IncidentStatus = IncidentStatus.INVESTIGATING
@@ -76,4 +78,19 @@ class IncidentSnapshot(BaseModel):
 
     @property
     def reference(self) -> str:
-        return f"INC-{self.number}" if self.number is not None else "INC-?"
+        return f"INC-{self.number}"
+
+
+class CounterState(BaseModel):
+    """IncidentCounter's state, carried across continue-as-new."""
+
+    last_number: int = 0
+    recent: list[tuple[str, int]] = Field(default_factory=list)
+    # Temporal caps an execution at 2,000 Updates; the counter continues as new well before.
+    updates_per_run: int = Field(default=500, gt=0, le=1500)
+
+
+class AllocateNumbersInput(BaseModel):
+    # Incident workflow ids, allocated together in order: a key seen before (a retried allocation)
+    # gets the number it was already given.
+    keys: list[str] = Field(min_length=1)

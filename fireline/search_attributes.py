@@ -4,7 +4,7 @@ Operators filter incidents with them in the Temporal UI and CLI, e.g.
 `temporal workflow list --query "IncidentSeverity='SEV1' AND IncidentStatus='investigating'"`.
 """
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 INCIDENT_NUMBER = SearchAttributeKey.for_int("IncidentNumber")
 INCIDENT_SEVERITY = SearchAttributeKey.for_keyword("IncidentSeverity")
@@ -13,3 +13,17 @@ INCIDENT_COMMANDER = SearchAttributeKey.for_keyword("IncidentCommander")
 INCIDENT_PRIVATE = SearchAttributeKey.for_bool("IncidentPrivate")
 
 ALL = (INCIDENT_NUMBER, INCIDENT_SEVERITY, INCIDENT_STATUS, INCIDENT_COMMANDER, INCIDENT_PRIVATE)
+
+
+def for_incident(
+    number: int, severity: str, status: str, commander_id: str, private: bool
+) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(INCIDENT_NUMBER, number),
+            SearchAttributePair(INCIDENT_SEVERITY, severity),
+            SearchAttributePair(INCIDENT_STATUS, status),
+            SearchAttributePair(INCIDENT_COMMANDER, commander_id),
+            SearchAttributePair(INCIDENT_PRIVATE, private),
+        ]
+    )

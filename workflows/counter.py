@@ -1,34 +1,28 @@
 """IncidentCounter: one entity workflow that hands out INC numbers, without PostgreSQL.
 
-Numbers are allocated with a Temporal Update keyed by the incident's workflow id, so a retried
-allocation returns the number already given instead of burning a new one.
+Numbers are allocated with a Temporal Update keyed by the incidents' workflow ids, so a retried
+allocation returns the number already given instead of burning a new one. One Update may carry
+many keys: the bot coalesces concurrent declarations (see bot.numbers).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    # Payload types live outside the workflow module: the sandbox re-imports workflow modules per
+    # run, and rebuilding pydantic schemas each time is costly.
+    from fireline.models import AllocateNumbersInput, CounterState
 
 # Keys remembered for retried allocations; retries come within minutes, not thousands of incidents.
 REMEMBERED_KEYS = 1000
-# Temporal caps an execution at 2,000 Updates; continue as new well before.
-UPDATES_PER_RUN = 500
 
 
 def counter_workflow_id(task_queue: str) -> str:
     """One counter per deployment; a deployment is its task queue within the namespace."""
     return f"fireline-incident-counter-{task_queue}"
-
-
-class CounterState(BaseModel):
-    last_number: int = 0
-    recent: list[tuple[str, int]] = Field(default_factory=list)
-
-
-class AllocateNumberInput(BaseModel):
-    key: str
 
 
 @workflow.defn(name="IncidentCounter")
@@ -43,24 +37,26 @@ class IncidentCounterWorkflow:
     async def run(self, state: CounterState) -> None:
         await workflow.wait_condition(
             lambda: (
-                self._updates >= UPDATES_PER_RUN or workflow.info().is_continue_as_new_suggested()
+                self._updates >= state.updates_per_run
+                or workflow.info().is_continue_as_new_suggested()
             )
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(
-            CounterState(last_number=self._last, recent=list(self._recent.items()))
-        )
+        carried = {"last_number": self._last, "recent": list(self._recent.items())}
+        workflow.continue_as_new(state.model_copy(update=carried))
 
     @workflow.update
-    def allocate(self, input: AllocateNumberInput) -> int:
+    def allocate(self, input: AllocateNumbersInput) -> dict[str, int]:
         self._updates += 1
-        if input.key in self._recent:
-            return self._recent[input.key]
-        self._last += 1
-        self._recent[input.key] = self._last
-        while len(self._recent) > REMEMBERED_KEYS:
-            self._recent.popitem(last=False)
-        return self._last
+        return {key: self._number_for(key) for key in input.keys}
+
+    def _number_for(self, key: str) -> int:
+        if key not in self._recent:
+            self._last += 1
+            self._recent[key] = self._last
+            while len(self._recent) > REMEMBERED_KEYS:
+                self._recent.popitem(last=False)
+        return self._recent[key]
 
     @workflow.query
     def get_last_number(self) -> int:

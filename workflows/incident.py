@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.numbering import NumberingActivities
     from activities.records import RecordActivities
     from activities.slack import SlackActivities
     from activities.types import (
@@ -28,14 +25,12 @@ with workflow.unsafe.imports_passed_through():
         SetTopicInput,
         UpsertMessageInput,
     )
-    from fireline import search_attributes
     from fireline.models import (
         DeclareIncidentInput,
         IncidentSnapshot,
         IncidentStatus,
     )
     from fireline.render import incident as render
-    from workflows.counter import AllocateNumberInput
     from workflows.policies import BEST_EFFORT, ESSENTIAL, RECORD, ActivityOptions
 
 
@@ -51,15 +46,19 @@ class IncidentWorkflow:
             declaration=input.declaration,
             severity=input.severity,
             declared_at=input.declared_at,
+            number=input.number,
             workflow_url=f"{ui}/namespaces/{info.namespace}/workflows/{info.workflow_id}",
         )
-        # The record loop writes whenever `_version` moves past what it last wrote.
-        self._version = 0
+        # The record loop writes whenever `_version` moves past what it last wrote: once at the
+        # start, so the record exists even while Slack is down, and again as the incident changes.
+        self._version = 1
         self._recorded_version = 0
 
     @workflow.run
     async def run(self, input: DeclareIncidentInput) -> IncidentSnapshot:
-        self._publish_search_attributes()
+        workflow.set_current_details(
+            f"**{self._incident.reference}** · {input.severity.name}\n\n{input.declaration.title}"
+        )
         recorder = asyncio.create_task(self._keep_record())
         await self._declare()
         await workflow.wait_condition(lambda: self._incident.status is IncidentStatus.RESOLVED)
@@ -75,14 +74,6 @@ class IncidentWorkflow:
 
     async def _declare(self) -> None:
         incident = self._incident
-        incident.number = await workflow.execute_activity_method(
-            NumberingActivities.allocate_incident_number,
-            AllocateNumberInput(key=incident.incident_id),
-            **ESSENTIAL,
-        )
-        self._publish_search_attributes()
-        self._changed()
-
         channel = await workflow.execute_activity_method(
             SlackActivities.create_incident_channel,
             CreateChannelInput(
@@ -95,7 +86,6 @@ class IncidentWorkflow:
             **ESSENTIAL,
         )
         incident.channel = channel
-        self._changed()
 
         results = await asyncio.gather(
             self._post_summary(),
@@ -244,19 +234,3 @@ class IncidentWorkflow:
                     "recording %s failed: %s", self._incident.reference, err.cause
                 )
             self._recorded_version = version
-
-    def _publish_search_attributes(self) -> None:
-        incident = self._incident
-        updates: list[SearchAttributeUpdate[Any]] = [
-            search_attributes.INCIDENT_SEVERITY.value_set(incident.severity.name),
-            search_attributes.INCIDENT_STATUS.value_set(incident.status.value),
-            search_attributes.INCIDENT_COMMANDER.value_set(incident.declaration.commander_id),
-            search_attributes.INCIDENT_PRIVATE.value_set(incident.declaration.private),
-        ]
-        if incident.number is not None:
-            updates.append(search_attributes.INCIDENT_NUMBER.value_set(incident.number))
-        workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(
-            f"**{incident.reference}** · {incident.severity.name} · {incident.status.value}\n\n"
-            f"{incident.declaration.title}"
-        )

@@ -24,7 +24,6 @@ from activities.types import (
 from fireline.models import ChannelRef, Declaration, DeclareIncidentInput, IncidentSnapshot
 from fireline.policy import load_policy
 from tests.helpers import eventually
-from workflows.counter import AllocateNumberInput
 from workflows.incident import IncidentWorkflow
 
 
@@ -41,10 +40,6 @@ class FakeActivities:
         self._bookmark_fails = bookmark_fails
 
     def all(self) -> list[object]:
-        @activity.defn(name="allocate_incident_number")
-        async def allocate(input: AllocateNumberInput) -> int:
-            return 42
-
         @activity.defn(name="create_incident_channel")
         async def create_channel(input: CreateChannelInput) -> ChannelRef:
             self.channels.append(input)
@@ -79,7 +74,7 @@ class FakeActivities:
                 raise ConnectionError("database is down")
             self.records.append(snapshot)
 
-        return [allocate, create_channel, set_topic, upsert, bookmark, invite, record]
+        return [create_channel, set_topic, upsert, bookmark, invite, record]
 
 
 def declare_input(*, private: bool = False) -> DeclareIncidentInput:
@@ -88,6 +83,7 @@ def declare_input(*, private: bool = False) -> DeclareIncidentInput:
     assert level is not None
     return DeclareIncidentInput(
         incident_id=f"incident-{uuid.uuid4()}",
+        number=42,
         declaration=Declaration(
             title="Checkout <!channel> down",
             severity="SEV2",
