@@ -2,8 +2,9 @@
 
 The database is a projection of the workflow's state, so every write is an upsert of the whole
 snapshot in one transaction: a retry, a duplicate or a later snapshot all converge on the same rows.
-The activity connects per call. While the database is down the connect fails, the activity raises an
-ordinary (retryable) error and Temporal tries again later; the incident itself never waits on it.
+Connections come from the worker's pool (fireline.db.pool). While the database is down the checkout
+times out, the activity raises an ordinary (retryable) error and Temporal tries again later; the
+incident itself never waits on it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from psycopg_pool import AsyncConnectionPool
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from fireline.models import IncidentSnapshot, IncidentStatus
-
-CONNECT_TIMEOUT_SECONDS = 5
 
 # mitigated_at / resolved_at keep the first time the record saw that status (resolving implies
 # mitigating) and are cleared when the incident is reopened.
@@ -90,27 +90,19 @@ ON CONFLICT (incident_id, event_key) DO NOTHING
 
 
 class RecordActivities:
-    def __init__(self, database_url: str) -> None:
-        self._database_url = database_url
+    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+        self._pool = pool
 
     @activity.defn(name="record_incident")
     async def record_incident(self, snapshot: IncidentSnapshot) -> None:
         """Upsert the incident, its people, tags, links and the declared event."""
-        if snapshot.number is None:
-            raise ApplicationError(
-                f"{snapshot.incident_id}: cannot record an incident without a number",
-                type="IncidentWithoutNumber",
-                non_retryable=True,
-            )
         try:
             async with (
-                await psycopg.AsyncConnection.connect(
-                    self._database_url, connect_timeout=CONNECT_TIMEOUT_SECONDS, autocommit=True
-                ) as conn,
+                self._pool.connection() as conn,
                 conn.transaction(),
                 conn.pipeline(),
             ):
-                await _write(conn, snapshot, snapshot.number, _observed_at(snapshot))
+                await _write(conn, snapshot, _observed_at(snapshot))
         except (psycopg.IntegrityError, psycopg.DataError) as err:
             # The snapshot itself cannot be stored (another incident holds this number, a NUL
             # byte in a text): retrying would fail the same way forever.
@@ -124,7 +116,6 @@ class RecordActivities:
 async def _write(
     conn: psycopg.AsyncConnection[Any],
     snapshot: IncidentSnapshot,
-    number: int,
     observed_at: datetime,
 ) -> None:
     declaration = snapshot.declaration
@@ -134,7 +125,7 @@ async def _write(
         _UPSERT_INCIDENT,
         {
             "id": incident_id,
-            "number": number,
+            "number": snapshot.number,
             "title": declaration.title,
             "severity": snapshot.severity.name,
             "severity_label": snapshot.severity.label,

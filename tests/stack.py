@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from temporalio.client import Client, WorkflowHandle
-from temporalio.worker import Worker
 
 from bot.app import build_app, http_app
+from fireline.db.pool import connection_pool
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings
@@ -219,6 +220,9 @@ async def fireline_stack(
         if not run_worker:
             yield stack
             return
-        worker: Worker = build_worker(temporal, settings)
-        async with worker:
+        async with (
+            aiohttp.ClientSession() as http,
+            connection_pool(database_url) as db,
+            build_worker(temporal, settings, http=http, db=db),
+        ):
             yield stack

@@ -1,0 +1,31 @@
+"""The worker's PostgreSQL connection pool.
+
+Opening does not wait for the database: the worker starts while PostgreSQL is down, a checkout
+waits at most `timeout` and raises (Temporal retries the activity), and each connection is checked
+before use, so connections broken by a database restart are replaced instead of failing a write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+def connection_pool(
+    database_url: str, *, max_size: int = 10, timeout: float = CONNECT_TIMEOUT_SECONDS
+) -> AsyncConnectionPool[Any]:
+    """A closed pool; open it with `async with` (which does not wait for the server)."""
+    return AsyncConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        open=False,
+        timeout=timeout,
+        check=AsyncConnectionPool.check_connection,
+        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        connection_class=AsyncConnection,
+    )
