@@ -1,7 +1,8 @@
 """Slack activities: each does one idempotent thing through the Web API.
 
 Idempotency is find-before-create: a channel is found by name (and checked to be ours), a message by
-the metadata Fireline stores on it, a bookmark by its link. The client has no retry handlers of its
+the metadata Fireline stores on it, a bookmark by its link. The lookups run on retries, the only
+attempts that can follow an earlier effect. The client has no retry handlers of its
 own: slack_sdk re-sends a POST whose connection dropped, which double-posts; Temporal retries the
 whole activity instead, and the activity looks before it acts.
 """
@@ -30,6 +31,12 @@ from fireline.models import ChannelRef
 METADATA_EVENT = "fireline_incident"
 # Name collisions with channels that are not this incident's before we give up and report.
 MAX_NAME_ATTEMPTS = 20
+
+
+def _retrying() -> bool:
+    """Only a retry can find its own earlier effect; a first attempt skips the lookup (and spares
+    Slack's rate limits: conversations.history is Tier 3)."""
+    return activity.info().attempt > 1
 
 
 class SlackActivities:
@@ -102,7 +109,7 @@ class SlackActivities:
         """Post the incident's message for this step, or update it if it exists; pin if asked."""
         try:
             channel = await self._resolve_channel(input.channel)
-            ts = input.ts or await self._find_message(channel, input)
+            ts = input.ts or (await self._find_message(channel, input) if _retrying() else None)
             if ts is None:
                 posted = await self._client.chat_postMessage(
                     channel=channel,
@@ -169,10 +176,11 @@ class SlackActivities:
 
     @activity.defn(name="add_bookmark")
     async def add_bookmark(self, input: BookmarkInput) -> None:
-        listed = await self._client.bookmarks_list(channel_id=input.channel_id)
-        bookmarks: list[dict[str, Any]] = listed.get("bookmarks", [])
-        if any(mark.get("link") == input.link for mark in bookmarks):
-            return
+        if _retrying():
+            listed = await self._client.bookmarks_list(channel_id=input.channel_id)
+            bookmarks: list[dict[str, Any]] = listed.get("bookmarks", [])
+            if any(mark.get("link") == input.link for mark in bookmarks):
+                return
         await self._client.bookmarks_add(
             channel_id=input.channel_id, title=input.title, type="link", link=input.link
         )
