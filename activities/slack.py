@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
 
-from activities.slack_errors import describe, error_code, refusal
+from activities.slack_errors import describe, error_code, refusal, wait_if_rate_limited
 from activities.types import (
     BookmarkInput,
     CreateChannelInput,
@@ -29,6 +29,8 @@ from fireline.channel_name import incident_channel_name
 from fireline.models import ChannelRef
 
 METADATA_EVENT = "fireline_incident"
+# Invite refusals about the channel, not the people: retried (the bot created the channel).
+CHANNEL_REFUSALS = {"not_in_channel", "channel_not_found", "is_archived"}
 # Name collisions with channels that are not this incident's before we give up and report.
 MAX_NAME_ATTEMPTS = 20
 
@@ -72,7 +74,7 @@ class SlackActivities:
                 )
                 return await self._channel_ref(created["channel"])
             except SlackApiError as err:
-                refusal(err)
+                wait_if_rate_limited(err)
                 if error_code(err) != "name_taken":
                     raise
             existing = await self._find_channel(name)
@@ -198,12 +200,15 @@ class SlackActivities:
             )
             failures = list(response.get("errors") or [])
         except SlackApiError as err:
+            wait_if_rate_limited(err)
             code = error_code(err)
             if code == "already_in_channel":
                 return InviteResult()
             failures = list(err.response.get("errors") or [])
+            # Without per-user errors, a refusal about users applies to all of them; a problem
+            # with the channel itself, or anything transient, is retried.
             if not failures:
-                if refusal(err) is None or code in ("not_in_channel", "channel_not_found"):
+                if code in CHANNEL_REFUSALS or refusal(err) is None:
                     raise
                 failures = [{"user": user, "error": code} for user in users]
         problems = [

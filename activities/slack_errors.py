@@ -34,17 +34,20 @@ def describe(code: str) -> str:
     return REFUSALS.get(code, code)
 
 
-def refusal(err: SlackApiError) -> str | None:
-    """The human reason when Slack refused for good; None for anything worth retrying.
+def wait_if_rate_limited(err: SlackApiError) -> None:
+    """Turn a 429 into a retryable ApplicationError that waits Slack's Retry-After."""
+    if err.response.status_code != 429:
+        return
+    headers = {key.lower(): value for key, value in err.response.headers.items()}
+    retry_after = int(headers.get("retry-after", "1") or 1)
+    raise ApplicationError(
+        "Slack rate limited the call",
+        type="SlackRateLimited",
+        next_retry_delay=timedelta(seconds=max(retry_after, 1)),
+    ) from err
 
-    A 429 is turned into a retryable ApplicationError that waits Slack's Retry-After.
-    """
-    if err.response.status_code == 429:
-        headers = {key.lower(): value for key, value in err.response.headers.items()}
-        retry_after = int(headers.get("retry-after", "1") or 1)
-        raise ApplicationError(
-            "Slack rate limited the call",
-            type="SlackRateLimited",
-            next_retry_delay=timedelta(seconds=max(retry_after, 1)),
-        ) from err
+
+def refusal(err: SlackApiError) -> str | None:
+    """The human reason when Slack refused for good; None for anything worth retrying."""
+    wait_if_rate_limited(err)
     return REFUSALS.get(error_code(err))

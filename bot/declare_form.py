@@ -163,7 +163,10 @@ def read_submission(
 
     if errors:
         return errors
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        metadata = {}  # not ours (or mangled): the form's fields are all that matters
     return Declaration(
         title=title,
         severity=str(severity),
