@@ -15,7 +15,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
 
-from activities.slack_errors import describe, error_code, refusal, wait_if_rate_limited
+from activities.slack_errors import (
+    describe,
+    error_code,
+    raise_if_not_permitted,
+    refusal,
+    wait_if_rate_limited,
+)
 from activities.types import (
     BookmarkInput,
     CreateChannelInput,
@@ -64,6 +70,8 @@ class SlackActivities:
         `name_taken` carries no channel id, so the channel is looked up by name; it is ours only if
         the bot created it after the incident was declared, with the same privacy. A private
         incident never gets a public channel: only `is_private=True` creates are ever sent.
+        A refusal no retry can fix (a missing scope, a workspace restriction) is non-retryable,
+        so the workflow can say so.
         """
         me = await self._me()
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
@@ -75,6 +83,7 @@ class SlackActivities:
                 return await self._channel_ref(created["channel"])
             except SlackApiError as err:
                 wait_if_rate_limited(err)
+                raise_if_not_permitted(err)
                 if error_code(err) != "name_taken":
                     raise
             existing = await self._find_channel(name)

@@ -25,6 +25,20 @@ REFUSALS = {
 }
 
 
+# Codes that mean the app may not do this at all until an admin changes something (a scope, a
+# workspace setting, a revoked token): retrying on Slack's schedule would only hide it.
+NOT_PERMITTED = {
+    "restricted_action": "the workspace does not let the bot create channels",
+    "cannot_create_channel": "Slack did not allow creating the channel",
+    "missing_scope": "the Slack app lacks a scope it needs (reinstall it from the manifest)",
+    "not_allowed_token_type": "the configured token is not a bot token",
+    "invalid_auth": "the bot token is not valid",
+    "not_authed": "no bot token is configured",
+    "token_revoked": "the bot token was revoked",
+    "account_inactive": "the bot's account is inactive",
+}
+
+
 def error_code(err: SlackApiError) -> str:
     data = err.response.data if isinstance(err.response.data, dict) else {}
     return str(data.get("error", f"http_{err.response.status_code}"))
@@ -45,6 +59,13 @@ def wait_if_rate_limited(err: SlackApiError) -> None:
         type="SlackRateLimited",
         next_retry_delay=timedelta(seconds=max(retry_after, 1)),
     ) from err
+
+
+def raise_if_not_permitted(err: SlackApiError) -> None:
+    """A permission refusal becomes a non-retryable error carrying the human reason."""
+    reason = NOT_PERMITTED.get(error_code(err))
+    if reason is not None:
+        raise ApplicationError(reason, type="SlackNotPermitted", non_retryable=True) from err
 
 
 def refusal(err: SlackApiError) -> str | None:

@@ -26,12 +26,19 @@ with workflow.unsafe.imports_passed_through():
         UpsertMessageInput,
     )
     from fireline.models import (
+        ChannelRef,
         DeclareIncidentInput,
         IncidentSnapshot,
         IncidentStatus,
     )
     from fireline.render import incident as render
-    from workflows.policies import BEST_EFFORT, ESSENTIAL, RECORD, ActivityOptions
+    from workflows.policies import (
+        BEST_EFFORT,
+        CHANNEL_REFUSED_RETRY,
+        ESSENTIAL,
+        RECORD,
+        ActivityOptions,
+    )
 
 
 @workflow.defn(name="IncidentWorkflow")
@@ -74,17 +81,7 @@ class IncidentWorkflow:
 
     async def _declare(self) -> None:
         incident = self._incident
-        channel = await workflow.execute_activity_method(
-            SlackActivities.create_incident_channel,
-            CreateChannelInput(
-                incident_id=incident.incident_id,
-                number=incident.number,
-                title=incident.declaration.title,
-                private=incident.declaration.private,
-                not_before=incident.declared_at,
-            ),
-            **ESSENTIAL,
-        )
+        channel = await self._create_channel()
         incident.channel = channel
 
         results = await asyncio.gather(
@@ -107,6 +104,39 @@ class IncidentWorkflow:
             )
         incident.declaration_complete = True
         self._changed()
+
+    async def _create_channel(self) -> ChannelRef:
+        """The channel, however long it takes. Slack refusing for a reason only an admin can fix
+        is told to the reporter once; the step is then tried again on a durable timer."""
+        incident = self._incident
+        told_reporter = False
+        while True:
+            try:
+                return await workflow.execute_activity_method(
+                    SlackActivities.create_incident_channel,
+                    CreateChannelInput(
+                        incident_id=incident.incident_id,
+                        number=incident.number,
+                        title=incident.declaration.title,
+                        private=incident.declaration.private,
+                        not_before=incident.declared_at,
+                    ),
+                    **ESSENTIAL,
+                )
+            except ActivityError as err:
+                if not told_reporter:
+                    told_reporter = True
+                    await self._tell_reporter_channel_refused(str(err.cause or err))
+                await workflow.sleep(CHANNEL_REFUSED_RETRY)
+
+    async def _tell_reporter_channel_refused(self, reason: str) -> None:
+        await self._upsert_message(
+            "channel_refused",
+            self._incident.declaration.reporter_id,
+            render.channel_refused_blocks(self._incident, reason),
+            render.fallback_text(self._incident),
+            BEST_EFFORT,
+        )
 
     async def _post_summary(self) -> list[str]:
         assert self._incident.channel is not None

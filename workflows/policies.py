@@ -41,3 +41,6 @@ RECORD: ActivityOptions = {
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=5)
     ),
 }
+
+# After Slack refused to create the channel for a reason an admin must fix: how often to try again.
+CHANNEL_REFUSED_RETRY = timedelta(minutes=5)

@@ -126,6 +126,21 @@ def reporter_dm_blocks(incident: IncidentSnapshot) -> Blocks:
     ]
 
 
+def channel_refused_blocks(incident: IncidentSnapshot, reason: str) -> Blocks:
+    """Told to the reporter once when Slack will not create the incident's channel."""
+    return [
+        {
+            "type": "section",
+            "text": mrkdwn(
+                f":warning: *{incident.reference}* is declared, but Slack refused to create its "
+                f"channel: {escape(reason)}. Fireline tries again every few minutes; ask a Slack "
+                "admin to fix this, or coordinate elsewhere meanwhile."
+            ),
+        },
+        {"type": "section", "text": plain(incident.declaration.title)},
+    ]
+
+
 def problems_blocks(problems: list[str]) -> Blocks:
     """Said once in the incident channel: what declaration could not do."""
     # Problems are composed by Fireline from Slack IDs and error codes, never from user text.

@@ -9,7 +9,8 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from tests.fakes.slack import FakeSlack
-from tests.stack import fireline_stack
+from tests.helpers import eventually
+from tests.stack import REPORTER, fireline_stack
 
 ONCE = {
     "channels": 1,
@@ -71,3 +72,24 @@ async def test_lost_answers_never_duplicate(
         ]
         dropped_posts = [c for c in slack.calls("chat.postMessage") if c.status == 0]
         assert len(dropped_posts) == 3
+
+
+async def test_a_channel_slack_will_not_allow_is_told_to_the_reporter_once(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        view = await stack.open_form()
+        slack.faults.add("conversations.create", kind="error", error="restricted_action")
+        await stack.submit(view, title="Orders <stuck>")
+        workflow_id = stack.workflow_id(view)
+
+        dm = await eventually(lambda: slack.dm_channel(REPORTER))
+        told = await eventually(lambda: stack.tagged(dm, workflow_id, "channel_refused"))
+        text = str(told[0]["blocks"])
+        assert "refused to create its channel" in text
+        assert "does not let the bot create channels" in text
+        assert "Orders <stuck>" in text  # the title as typed, in plain_text
+        # One refusal, no retry storm: the next attempt waits on a durable timer.
+        assert len(slack.calls("conversations.create")) == 1
+        assert [c for c in slack.channels() if c["name"].startswith("inc-")] == []
+        assert len(stack.tagged(dm, workflow_id, "channel_refused")) == 1

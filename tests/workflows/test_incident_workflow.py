@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -30,19 +31,28 @@ from workflows.incident import IncidentWorkflow
 class FakeActivities:
     """Stand-ins recording what the workflow asked for."""
 
-    def __init__(self, *, record_failures: int = 0, bookmark_fails: bool = False) -> None:
+    def __init__(
+        self, *, record_failures: int = 0, bookmark_fails: bool = False, channel_refusals: int = 0
+    ) -> None:
         self.calls: Counter[str] = Counter()
         self.messages: list[UpsertMessageInput] = []
         self.channels: list[CreateChannelInput] = []
         self.invites: list[InviteInput] = []
         self.records: list[IncidentSnapshot] = []
         self._record_failures = record_failures
+        self._channel_refusals = channel_refusals
         self._bookmark_fails = bookmark_fails
 
     def all(self) -> list[object]:
         @activity.defn(name="create_incident_channel")
         async def create_channel(input: CreateChannelInput) -> ChannelRef:
             self.channels.append(input)
+            if len(self.channels) <= self._channel_refusals:
+                raise ApplicationError(
+                    "the workspace does not let the bot create channels",
+                    type="SlackNotPermitted",
+                    non_retryable=True,
+                )
             return ChannelRef(id="C42", name="inc-42-x", url="https://fake/archives/C42")
 
         @activity.defn(name="set_channel_topic")
@@ -110,7 +120,7 @@ async def run_declaration(
             IncidentWorkflow.run, input, id=input.incident_id, task_queue=queue
         )
 
-        # Past every best-effort step's 15-minute budget, in skipped time.
+        # Past every best-effort step's 15-minute budget (and channel retry timers), skipped.
         await env.sleep(timedelta(minutes=20))
 
         async def declared() -> IncidentSnapshot | None:
@@ -161,3 +171,18 @@ async def test_record_lands_after_the_database_returns(workflow_env: WorkflowEnv
     assert fakes.calls["record"] > 5
     assert fakes.records[-1].number == 42
     assert incident.channel is not None
+
+
+async def test_a_refused_channel_is_told_once_and_retried_on_a_timer(
+    workflow_env: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(channel_refusals=2)
+    incident = await run_declaration(workflow_env, fakes, declare_input(private=True))
+
+    # Refused, refused, then created after two 5-minute timers; still private every time.
+    assert [channel.private for channel in fakes.channels] == [True, True, True]
+    refusals = [message for message in fakes.messages if message.step == "channel_refused"]
+    assert len(refusals) == 1
+    assert refusals[0].channel == "UREP"
+    assert "does not let the bot create channels" in str(refusals[0].blocks)
+    assert incident.channel is not None and incident.declaration_complete
