@@ -130,13 +130,17 @@ class IncidentWorkflow:
                 await workflow.sleep(CHANNEL_REFUSED_RETRY)
 
     async def _tell_reporter_channel_refused(self, reason: str) -> None:
-        await self._upsert_message(
-            "channel_refused",
-            self._incident.declaration.reporter_id,
-            render.channel_refused_blocks(self._incident, reason),
-            render.fallback_text(self._incident),
-            BEST_EFFORT,
-        )
+        try:
+            await self._upsert_message(
+                "channel_refused",
+                self._incident.declaration.reporter_id,
+                render.channel_refused_blocks(self._incident, reason),
+                render.fallback_text(self._incident),
+                BEST_EFFORT,
+            )
+        except ActivityError as err:
+            # Telling is best effort; the channel is still retried.
+            workflow.logger.warning("could not DM the reporter: %s", err.cause)
 
     async def _post_summary(self) -> list[str]:
         assert self._incident.channel is not None
