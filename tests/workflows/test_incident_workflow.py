@@ -133,10 +133,10 @@ async def run_declaration(
 
 
 async def test_problems_are_reported_once_and_the_rest_completes(
-    workflow_env: WorkflowEnvironment,
+    time_skipping: WorkflowEnvironment,
 ) -> None:
     fakes = FakeActivities(bookmark_fails=True)
-    incident = await run_declaration(workflow_env, fakes, declare_input())
+    incident = await run_declaration(time_skipping, fakes, declare_input())
 
     assert incident.number == 42
     assert incident.channel is not None and incident.channel.id == "C42"
@@ -153,10 +153,10 @@ async def test_problems_are_reported_once_and_the_rest_completes(
 
 
 async def test_private_incident_skips_the_feed_and_policy_invites(
-    workflow_env: WorkflowEnvironment,
+    time_skipping: WorkflowEnvironment,
 ) -> None:
     fakes = FakeActivities()
-    incident = await run_declaration(workflow_env, fakes, declare_input(private=True))
+    incident = await run_declaration(time_skipping, fakes, declare_input(private=True))
 
     assert fakes.channels[0].private is True
     assert "feed" not in [message.step for message in fakes.messages]
@@ -164,9 +164,9 @@ async def test_private_incident_skips_the_feed_and_policy_invites(
     assert incident.problems == ["Could not invite <@UGONE>: the user is deactivated"]
 
 
-async def test_record_lands_after_the_database_returns(workflow_env: WorkflowEnvironment) -> None:
+async def test_record_lands_after_the_database_returns(time_skipping: WorkflowEnvironment) -> None:
     fakes = FakeActivities(record_failures=5)
-    incident = await run_declaration(workflow_env, fakes, declare_input())
+    incident = await run_declaration(time_skipping, fakes, declare_input())
 
     assert fakes.calls["record"] > 5
     assert fakes.records[-1].number == 42
@@ -174,10 +174,10 @@ async def test_record_lands_after_the_database_returns(workflow_env: WorkflowEnv
 
 
 async def test_a_refused_channel_is_told_once_and_retried_on_a_timer(
-    workflow_env: WorkflowEnvironment,
+    time_skipping: WorkflowEnvironment,
 ) -> None:
     fakes = FakeActivities(channel_refusals=2)
-    incident = await run_declaration(workflow_env, fakes, declare_input(private=True))
+    incident = await run_declaration(time_skipping, fakes, declare_input(private=True))
 
     # Refused, refused, then created after two 5-minute timers; still private every time.
     assert [channel.private for channel in fakes.channels] == [True, True, True]

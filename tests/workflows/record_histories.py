@@ -1,0 +1,91 @@
+"""Record the workflow histories that test_replay replays.
+
+    uv run python -m tests.workflows.record_histories
+
+Re-record only when a deliberate change retires the old histories, never to make a failing replay
+pass: a replay failure means running incidents would break (use `workflow.patched` instead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from fireline.models import AllocateNumbersInput, CounterState
+from tests.helpers import eventually
+from tests.workflows.test_incident_workflow import FakeActivities, declare_input
+from workflows.counter import IncidentCounterWorkflow
+from workflows.incident import IncidentWorkflow
+
+HISTORIES = Path(__file__).with_name("histories")
+QUEUE = "record-histories"
+
+
+async def save(handle: WorkflowHandle[Any, Any], name: str) -> None:
+    history = await handle.fetch_history()
+    (HISTORIES / f"{name}.json").write_text(json.dumps(json.loads(history.to_json()), indent=1))
+
+
+async def record_incident(env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(channel_refusals=1, bookmark_fails=True)
+    input = declare_input()
+    workflows = [IncidentWorkflow]
+    async with Worker(env.client, task_queue=QUEUE, workflows=workflows, activities=fakes.all()):
+        handle = await env.client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=QUEUE
+        )
+        await env.sleep(timedelta(minutes=20))  # the channel retry timer, the bookmark's budget
+
+        async def declared() -> bool:
+            return (await handle.query(IncidentWorkflow.get_incident)).declaration_complete
+
+        await eventually(declared)
+        await save(handle, "incident_declared_with_problems")
+        await handle.terminate()
+
+
+async def record_counter(client: Client) -> None:
+    async with Worker(client, task_queue=QUEUE, workflows=[IncidentCounterWorkflow]):
+        handle = await client.start_workflow(
+            IncidentCounterWorkflow.run,
+            CounterState(updates_per_run=2),
+            id="incident-counter",
+            task_queue=QUEUE,
+        )
+        for keys in (["incident-a"], ["incident-b", "incident-c"]):
+            await handle.execute_update(
+                IncidentCounterWorkflow.allocate, AllocateNumbersInput(keys=keys)
+            )
+        first_run = client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
+
+        async def continued() -> bool:
+            status = (await first_run.describe()).status
+            return status == WorkflowExecutionStatus.CONTINUED_AS_NEW
+
+        await eventually(continued)
+        await save(first_run, "counter_continued_as_new")
+
+
+async def main() -> None:
+    server = Path(sys.executable).with_name("temporal-test-server")
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(server), data_converter=pydantic_data_converter
+    )
+    try:
+        await record_incident(env)
+        await record_counter(env.client)
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,36 @@
+"""Recorded histories still replay with today's workflow code: running incidents survive a deploy.
+
+A failure here means a change is not deterministic for workflows already running; guard it with
+`workflow.patched` rather than re-recording (see record_histories.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.counter import IncidentCounterWorkflow
+from workflows.incident import IncidentWorkflow
+
+HISTORIES = sorted(Path(__file__).with_name("histories").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
+async def test_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 (tiny file)
+    replayer = Replayer(
+        workflows=[IncidentWorkflow, IncidentCounterWorkflow],
+        data_converter=pydantic_data_converter,
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
+
+
+def test_every_workflow_has_a_recorded_history() -> None:
+    recorded = " ".join(path.read_text() for path in HISTORIES)
+    for workflow_type in ("IncidentWorkflow", "IncidentCounter"):
+        assert f'"name": "{workflow_type}"' in recorded
