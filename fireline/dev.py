@@ -22,6 +22,7 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from fireline.db.localpg import LocalPostgres
+from fireline.policy import load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.setup import migrate
 
@@ -59,6 +60,8 @@ class DevStack:
     def run(self) -> int:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
+        # Checked before anything starts: a bad policy is one line now, not a dead bot later.
+        load_policy(self._settings.severity_policy_file)
         self._data.mkdir(parents=True, exist_ok=True)
         try:
             self._start_temporal()
