@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-
 from typing import Any
 
 import aiohttp
