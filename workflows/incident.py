@@ -84,15 +84,19 @@ class IncidentWorkflow:
         channel = await self._create_channel()
         incident.channel = channel
 
-        results = await asyncio.gather(
+        # The room first (summary pinned, people in), then the announcements and decoration, so
+        # under load the steps responders wait on do not queue behind the others.
+        room = await asyncio.gather(
             self._post_summary(),
+            self._best_effort("invite the responders", self._invite()),
+        )
+        rest = await asyncio.gather(
+            self._best_effort("send the reporter a DM", self._dm_reporter()),
+            self._best_effort("post to the feed channel", self._post_feed()),
             self._best_effort("set the channel topic", self._set_topic()),
             self._best_effort("bookmark the workflow", self._bookmark_workflow()),
-            self._best_effort("invite the responders", self._invite()),
-            self._best_effort("post to the feed channel", self._post_feed()),
-            self._best_effort("send the reporter a DM", self._dm_reporter()),
         )
-        problems = [problem for step in results for problem in step]
+        problems = [problem for step in (*room, *rest) for problem in step]
         if problems:
             incident.problems = problems
             await self._upsert_message(
