@@ -37,7 +37,7 @@ from fireline.models import ChannelRef
 METADATA_EVENT = "fireline_incident"
 # Invite refusals about the channel, not the people: retried (the bot created the channel).
 CHANNEL_REFUSALS = {"not_in_channel", "channel_not_found", "is_archived"}
-# Name collisions with channels that are not this incident's before we give up and report.
+# Names tried (`-2`, `-3`, ...) while others' channels hold them, before the attempt fails.
 MAX_NAME_ATTEMPTS = 20
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -24,7 +24,6 @@ from fireline import search_attributes
 from fireline.models import (
     Declaration,
     DeclareIncidentInput,
-    IncidentSnapshot,
     IncidentStatus,
 )
 from fireline.policy import SeverityPolicy
@@ -57,7 +56,7 @@ class Declarer:
 
     async def declare(
         self, declaration: Declaration, workflow_id: str, slack: AsyncWebClient
-    ) -> WorkflowHandle[IncidentWorkflow, IncidentSnapshot] | None:
+    ) -> None:
         declared_at = datetime.now(UTC)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -65,9 +64,10 @@ class Declarer:
         delay, told_delayed = 0.2, False
         while True:
             try:
-                return await self._start(declaration, workflow_id, declared_at)
+                await self._start(declaration, workflow_id, declared_at)
+                return
             except WorkflowAlreadyStartedError:
-                return self._temporal.get_workflow_handle(workflow_id)
+                return  # a closed incident already has this id: nothing to start
             except (RPCError, RuntimeError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
                 # A lazy client that cannot connect raises RuntimeError; an RPCError may be final.
                 if isinstance(err, RPCError) and err.status not in _UNAVAILABLE:
@@ -77,7 +77,7 @@ class Declarer:
             now = loop.time()
             if now >= deadline:
                 await self._tell(slack, declaration.reporter_id, _failed_text(declaration))
-                return None
+                return
             if not told_delayed and now - started >= self._settings.declare_delay_notice_seconds:
                 told_delayed = True
                 await self._tell(slack, declaration.reporter_id, _delayed_text(declaration))
@@ -86,7 +86,7 @@ class Declarer:
 
     async def _start(
         self, declaration: Declaration, workflow_id: str, declared_at: datetime
-    ) -> WorkflowHandle[IncidentWorkflow, IncidentSnapshot]:
+    ) -> None:
         """Allocate the number, then start the incident with every search attribute set, so the
         Temporal UI finds it by number from its first event."""
         level = self._policy.level(declaration.severity)
@@ -102,7 +102,7 @@ class Declarer:
             temporal_ui_url=str(self._settings.temporal_ui_url),
             declared_at=declared_at,
         )
-        return await self._temporal.start_workflow(
+        await self._temporal.start_workflow(
             IncidentWorkflow.run,
             input,
             id=workflow_id,

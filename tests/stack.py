@@ -29,6 +29,15 @@ REPORTER = "UREPORTER"
 COMMANDER = "UCOMMANDER"
 ALWAYS = "UALWAYS"
 LOOKER = "ULOOKER"
+# Stack.artifact_counts of a declared incident without problems: one of everything.
+ONCE = {
+    "channels": 1,
+    "summary": 1,
+    "pins": 1,
+    "feed": 1,
+    "reporter_dm": 1,
+    "bot messages in channel": 1,
+}
 
 
 def seed_workspace(fake: FakeSlack) -> str:

@@ -1,9 +1,11 @@
 """IncidentWorkflow: one long-lived workflow per incident.
 
-Declaration runs every side effect as its own retried, idempotent activity. Essential steps (number,
-channel, summary) retry until done; the others run side by side and a failure in one is reported
-once in the incident channel instead of stopping the rest. The PostgreSQL record is kept by its own
-loop, so the incident moves on while the database is down and the record catches up after.
+The bot starts it with its number already allocated (bot.numbers). Declaration runs every side
+effect as its own retried, idempotent activity: the channel and the pinned summary retry until
+done; invites, the reporter's DM, the feed post, topic and bookmark may be given up on, and a
+failure in one is reported once in the incident channel instead of stopping the rest. The
+PostgreSQL record is kept by its own loop, so the incident moves on while the database is down
+and the record catches up after.
 """
 
 from __future__ import annotations

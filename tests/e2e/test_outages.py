@@ -19,16 +19,8 @@ from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.queries import fetch_incident
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
-from tests.stack import REPORTER, Stack, fireline_stack
+from tests.stack import ONCE, REPORTER, Stack, fireline_stack
 
-ONCE = {
-    "channels": 1,
-    "summary": 1,
-    "pins": 1,
-    "feed": 1,
-    "reporter_dm": 1,
-    "bot messages in channel": 1,
-}
 OUTAGE_SECONDS = 30
 
 

@@ -10,16 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
-from tests.stack import REPORTER, fireline_stack
-
-ONCE = {
-    "channels": 1,
-    "summary": 1,
-    "pins": 1,
-    "feed": 1,
-    "reporter_dm": 1,
-    "bot messages in channel": 1,
-}
+from tests.stack import ONCE, REPORTER, fireline_stack
 
 
 def call_times(fake: FakeSlack, method: str) -> list[float]:
