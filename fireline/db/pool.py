@@ -13,6 +13,10 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 CONNECT_TIMEOUT_SECONDS = 5
+# psycopg_pool retries a failed connection with doubling delays (1, 2, 4, 8, 16, 32 s ...) until
+# this many seconds, and starts no other attempt meanwhile. Short, so that after a long outage the
+# next checkout (the activity retries every few seconds) starts a fresh attempt right away.
+RECONNECT_TIMEOUT_SECONDS = 10
 
 
 def connection_pool(
@@ -25,6 +29,7 @@ def connection_pool(
         max_size=max_size,
         open=False,
         timeout=timeout,
+        reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,
         check=AsyncConnectionPool.check_connection,
         kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
         connection_class=AsyncConnection,
