@@ -49,7 +49,7 @@ def build_worker(
         workflows=[IncidentWorkflow, IncidentCounterWorkflow],
         activities=[
             slack.create_incident_channel,
-            slack.set_channel_topic,
+            slack.describe_channel,
             slack.upsert_message,
             slack.add_bookmark,
             slack.invite_members,

@@ -25,10 +25,10 @@ from activities.slack_errors import (
 from activities.types import (
     BookmarkInput,
     CreateChannelInput,
+    DescribeChannelInput,
     InviteInput,
     InviteResult,
     MessageResult,
-    SetTopicInput,
     UpsertMessageInput,
 )
 from fireline.channel_name import incident_channel_name
@@ -110,10 +110,11 @@ class SlackActivities:
             if not cursor:
                 return None
 
-    @activity.defn(name="set_channel_topic")
-    async def set_channel_topic(self, input: SetTopicInput) -> None:
-        # Setting the same topic twice is harmless, so a retry needs no lookup.
+    @activity.defn(name="describe_channel")
+    async def describe_channel(self, input: DescribeChannelInput) -> None:
+        # Setting the same topic and description twice is harmless: a retry needs no lookup.
         await self._client.conversations_setTopic(channel=input.channel_id, topic=input.topic)
+        await self._client.conversations_setPurpose(channel=input.channel_id, purpose=input.purpose)
 
     @activity.defn(name="upsert_message")
     async def upsert_message(self, input: UpsertMessageInput) -> MessageResult:

@@ -17,9 +17,11 @@ class CreateChannelInput(BaseModel):
     not_before: datetime
 
 
-class SetTopicInput(BaseModel):
+class DescribeChannelInput(BaseModel):
     channel_id: str
     topic: str
+    # Slack's channel description.
+    purpose: str
 
 
 class UpsertMessageInput(BaseModel):

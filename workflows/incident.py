@@ -2,7 +2,8 @@
 
 The bot starts it with its number already allocated (bot.numbers). Declaration runs every side
 effect as its own retried, idempotent activity: the channel and the pinned summary retry until
-done; invites, the reporter's DM, the feed post, topic and bookmark may be given up on, and a
+done; invites, the reporter's DM, the feed post, topic, description and bookmarks may be
+given up on, and a
 failure in one is reported once in the incident channel instead of stopping the rest. The
 PostgreSQL record is kept by its own loop, so the incident moves on while the database is down
 and the record catches up after.
@@ -22,9 +23,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.types import (
         BookmarkInput,
         CreateChannelInput,
+        DescribeChannelInput,
         InviteInput,
         MessageResult,
-        SetTopicInput,
         UpsertMessageInput,
     )
     from fireline.models import (
@@ -95,8 +96,8 @@ class IncidentWorkflow:
         rest = await asyncio.gather(
             self._best_effort("send the reporter a DM", self._dm_reporter()),
             self._best_effort("post to the feed channel", self._post_feed()),
-            self._best_effort("set the channel topic", self._set_topic()),
-            self._best_effort("bookmark the workflow", self._bookmark_workflow()),
+            self._best_effort("describe the channel", self._describe_channel()),
+            self._best_effort("bookmark the links", self._bookmark_links()),
         )
         problems = [problem for step in (*room, *rest) for problem in step]
         if problems:
@@ -162,26 +163,32 @@ class IncidentWorkflow:
         self._incident.summary_ts = result.ts or self._incident.summary_ts
         return [f"Could not post the summary: {result.problem}"] if result.problem else []
 
-    async def _set_topic(self) -> list[str]:
+    async def _describe_channel(self) -> list[str]:
         assert self._incident.channel is not None
         await workflow.execute_activity_method(
-            SlackActivities.set_channel_topic,
-            SetTopicInput(channel_id=self._incident.channel.id, topic=render.topic(self._incident)),
+            SlackActivities.describe_channel,
+            DescribeChannelInput(
+                channel_id=self._incident.channel.id,
+                topic=render.topic(self._incident),
+                purpose=render.purpose(self._incident),
+            ),
             **BEST_EFFORT,
         )
         return []
 
-    async def _bookmark_workflow(self) -> list[str]:
-        assert self._incident.channel is not None
-        await workflow.execute_activity_method(
-            SlackActivities.add_bookmark,
-            BookmarkInput(
-                channel_id=self._incident.channel.id,
-                title=f"{self._incident.reference} in Temporal",
-                link=self._incident.workflow_url,
-            ),
-            **BEST_EFFORT,
-        )
+    async def _bookmark_links(self) -> list[str]:
+        """The workflow in the Temporal UI, and the message the incident was declared from."""
+        incident = self._incident
+        assert incident.channel is not None
+        links = [(f"{incident.reference} in Temporal", incident.workflow_url)]
+        if incident.declaration.source_permalink:
+            links.append(("Source message", incident.declaration.source_permalink))
+        for title, link in links:
+            await workflow.execute_activity_method(
+                SlackActivities.add_bookmark,
+                BookmarkInput(channel_id=incident.channel.id, title=title, link=link),
+                **BEST_EFFORT,
+            )
         return []
 
     async def _invite(self) -> list[str]:

@@ -43,6 +43,11 @@ def _header(incident: IncidentSnapshot) -> Blocks:
     return blocks
 
 
+def purpose(incident: IncidentSnapshot) -> str:
+    """The channel's description: what the reporter wrote, else the headline (Slack: 250 max)."""
+    return truncate(incident.declaration.description.strip() or headline(incident), 250)
+
+
 def _facts(incident: IncidentSnapshot) -> dict[str, Any]:
     level = incident.severity
     declaration = incident.declaration

@@ -31,7 +31,11 @@ async def test_submission_declares_the_incident_everywhere(
 ) -> None:
     async with fireline_stack(slack, dev_server.client, database_url) as stack:
         workflow_id = await stack.declare(
-            title="Checkout is failing", severity="SEV1", commander=COMMANDER, impact="No orders"
+            title="Checkout is failing",
+            severity="SEV1",
+            commander=COMMANDER,
+            description="Payments API answers 502 since 14:02",
+            impact="No orders",
         )
         incident = await stack.declared(workflow_id)
 
@@ -48,6 +52,7 @@ async def test_submission_declares_the_incident_everywhere(
         assert slack.pins(channel["id"]) == [incident.summary_ts]
         assert "Checkout is failing" in str(summary[0]["blocks"])
         assert channel["topic"].startswith("SEV1 (critical) · investigating")
+        assert channel["purpose"] == "Payments API answers 502 since 14:02"
         assert [b["link"] for b in slack.bookmarks(channel["id"])] == [incident.workflow_url]
 
         feed_posts = [m for m in slack.messages(stack.feed) if m.get("metadata")]

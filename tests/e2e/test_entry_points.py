@@ -145,6 +145,9 @@ async def test_message_shortcut_prefills_the_modal_and_declares_from_the_message
         (summary,) = [
             m for m in slack.messages(incident.channel.id) if m["ts"] == incident.summary_ts
         ]
+        bookmarks = {b["title"]: b["link"] for b in slack.bookmarks(incident.channel.id)}
+        assert bookmarks["Source message"] == permalink
+        assert bookmarks[f"{incident.reference} in Temporal"] == incident.workflow_url
 
     links = [
         element["text"]

@@ -16,10 +16,10 @@ from temporalio.worker import Worker
 from activities.types import (
     BookmarkInput,
     CreateChannelInput,
+    DescribeChannelInput,
     InviteInput,
     InviteResult,
     MessageResult,
-    SetTopicInput,
     UpsertMessageInput,
 )
 from fireline.models import ChannelRef, Declaration, DeclareIncidentInput, IncidentSnapshot
@@ -55,8 +55,8 @@ class FakeActivities:
                 )
             return ChannelRef(id="C42", name="inc-42-x", url="https://fake/archives/C42")
 
-        @activity.defn(name="set_channel_topic")
-        async def set_topic(input: SetTopicInput) -> None:
+        @activity.defn(name="describe_channel")
+        async def describe(input: DescribeChannelInput) -> None:
             self.calls["topic"] += 1
 
         @activity.defn(name="upsert_message")
@@ -84,7 +84,7 @@ class FakeActivities:
                 raise ConnectionError("database is down")
             self.records.append(snapshot)
 
-        return [create_channel, set_topic, upsert, bookmark, invite, record]
+        return [create_channel, describe, upsert, bookmark, invite, record]
 
 
 def declare_input(*, private: bool = False) -> DeclareIncidentInput:
@@ -143,7 +143,7 @@ async def test_problems_are_reported_once_and_the_rest_completes(
     assert incident.summary_ts is not None
     # The bookmark was retried for its whole budget (15 skipped minutes), then given up on.
     assert fakes.calls["bookmark"] > 3
-    assert any(p.startswith("Gave up trying to bookmark the workflow") for p in incident.problems)
+    assert any(p.startswith("Gave up trying to bookmark the links") for p in incident.problems)
     assert "Could not invite <@UGONE>: the user is deactivated" in incident.problems
     assert any("Could not post to <#CFEED>" in p for p in incident.problems)
     steps = [message.step for message in fakes.messages]
