@@ -74,10 +74,20 @@ async def run_bot(settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("Slack bot connected in Socket Mode")
-        await stop.wait()
-        await handler.close_async()  # type: ignore[no-untyped-call]
+        # connect_async() retries forever while Slack is unreachable: a signal must still stop it.
+        connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if connecting.done():
+                connecting.result()
+                log.info("Slack bot connected in Socket Mode")
+                await stopping
+        finally:
+            for task in (connecting, stopping):
+                task.cancel()
+            await asyncio.gather(connecting, stopping, return_exceptions=True)
+            await handler.close_async()  # type: ignore[no-untyped-call]
         return
 
     runner = web.AppRunner(http_app(app))
