@@ -127,10 +127,11 @@ class SlackRequests:
         }
 
     # Slack's requests ----------------------------------------------------------------
-    async def slash_command(
-        self, command: str, *, text: str = "", user_id: str, channel_id: str, **opts: Any
-    ) -> BotResponse:
-        fields = {
+    def slash_command_fields(
+        self, command: str, *, text: str = "", user_id: str, channel_id: str
+    ) -> dict[str, str]:
+        """A slash command's fields: the form body over HTTP, the payload in Socket Mode."""
+        return {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
             "team_domain": self.team_domain,
@@ -145,6 +146,13 @@ class SlackRequests:
             "response_url": self.fake.response_url(channel_id, user_id),
             "trigger_id": self.fake.issue_trigger_id(user_id),
         }
+
+    async def slash_command(
+        self, command: str, *, text: str = "", user_id: str, channel_id: str, **opts: Any
+    ) -> BotResponse:
+        fields = self.slash_command_fields(
+            command, text=text, user_id=user_id, channel_id=channel_id
+        )
         return await self.post(urlencode(fields), "application/x-www-form-urlencoded", **opts)
 
     async def global_shortcut(self, callback_id: str, *, user_id: str, **opts: Any) -> BotResponse:

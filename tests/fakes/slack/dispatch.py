@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ SERVER_ERROR_HTML = (
     b"<p>It seems like there's a problem connecting to our servers.</p></body></html>"
 )
 RESPONSE_URL = "response_url"
+CONNECTIONS_OPEN = "apps.connections.open"
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,21 @@ class Outcome:
 
 
 class Dispatcher:
-    def __init__(self, ws: Workspace, faults: Faults, lock: threading.Lock, token: str) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        faults: Faults,
+        lock: threading.Lock,
+        token: str,
+        app_token: str,
+        socket_url: Callable[[], str],
+    ) -> None:
         self.ws = ws
         self.faults = faults
         self.lock = lock
         self.token = token
+        self.app_token = app_token
+        self.socket_url = socket_url
         self.calls: list[Call] = []
 
     def _record(self, method: str, args: dict[str, Any], status: int, **kw: Any) -> None:
@@ -103,11 +115,15 @@ class Dispatcher:
             if method == RESPONSE_URL:
                 found = response_urls.receive(self.ws, key or "", args)
                 return (200, None) if found else (404, None)
+            if method == CONNECTIONS_OPEN:
+                return 200, self._connections_open(token)
             handler = HANDLERS.get(method)
             if handler is None:
                 return 200, {"ok": False, "error": "unknown_method", "req_method": method}
             if not token:
                 return 200, {"ok": False, "error": "not_authed"}
+            if token == self.app_token:  # app-level tokens only open Socket Mode connections
+                return 200, {"ok": False, "error": "not_allowed_token_type"}
             if token != self.token:
                 return 200, {"ok": False, "error": "invalid_auth"}
             try:
@@ -117,6 +133,16 @@ class Dispatcher:
             except Exception as exc:  # a bug in the fake: answer loudly, never drop
                 traceback.print_exc()
                 return 500, {"ok": False, "error": "fake_slack_bug", "detail": repr(exc)}
+
+    def _connections_open(self, token: str | None) -> dict[str, Any]:
+        """Socket Mode's URL, for the app-level token only (a bot token is the wrong type)."""
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token == self.token:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token != self.app_token:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_url()}
 
 
 _TEXT = {"Content-Type": "text/plain; charset=utf-8"}

@@ -13,6 +13,7 @@ from .dispatch import Call, Dispatcher
 from .faults import Faults
 from .server import FakeSlackServer
 from .shapes import channel_snapshot, message_snapshot, view_obj
+from .socket_mode import SocketModeServer
 from .state import SYSTEM_SUBTYPES, Clock, User, Workspace
 
 
@@ -21,7 +22,8 @@ class FakeSlack:
 
     ``clock`` (epoch seconds, default ``time.time``) drives trigger-id expiry and
     message timestamps; pass a ``ManualClock`` to control it. It can also be swapped
-    later through ``fake.clock``.
+    later through ``fake.clock``. ``apps.connections.open`` (with ``app_token``) hands out URLs
+    of ``fake.socket_mode``, a Socket Mode WebSocket endpoint the test sends envelopes through.
     """
 
     def __init__(
@@ -31,14 +33,19 @@ class FakeSlack:
         team_id: str = "T0FAKE",
         bot_user_id: str = "UBOT0001",
         bot_token: str = "xoxb-fake-0001-fireline",
+        app_token: str = "xapp-1-A0FAKEAPP1-0001-fireline",
     ) -> None:
         self._lock = threading.Lock()
         self._default_clock: Clock = clock or time.time
         self._ws = Workspace(self._default_clock, team_id, bot_user_id)
         self.faults = Faults(self._lock)
-        self._dispatcher = Dispatcher(self._ws, self.faults, self._lock, bot_token)
+        self.socket_mode = SocketModeServer()
+        self._dispatcher = Dispatcher(
+            self._ws, self.faults, self._lock, bot_token, app_token, self.socket_mode.issue_url
+        )
         self._server: FakeSlackServer | None = None
         self.bot_token = bot_token
+        self.app_token = app_token
         self.bot_user_id = bot_user_id
         self.team_id = team_id
 
@@ -47,6 +54,7 @@ class FakeSlack:
         if self._server is None:
             self._server = FakeSlackServer(self._dispatcher)
             self._server.start_in_thread()
+            self.socket_mode.start()
         return self
 
     def stop(self) -> None:
@@ -54,6 +62,7 @@ class FakeSlack:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        self.socket_mode.stop()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -86,8 +95,10 @@ class FakeSlack:
             self._ws.clock = clock
 
     def reset(self) -> None:
-        """An empty workspace again (the bot user stays); faults, call log and clock reset."""
+        """An empty workspace again (the bot user stays); faults, call log, clock and Socket Mode
+        records reset."""
         self.faults.clear()
+        self.socket_mode.reset()
         with self._lock:
             self._ws.clock = self._default_clock
             self._ws.reset()
