@@ -17,7 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from fireline.models import IncidentSnapshot, IncidentStatus
+from fireline.models import IncidentSnapshot
 
 # mitigated_at / resolved_at keep the first time the record saw that status (resolving implies
 # mitigating) and are cleared when the incident is reopened.
@@ -129,7 +129,7 @@ async def _write(
             "title": declaration.title,
             "severity": snapshot.severity.name,
             "severity_label": snapshot.severity.label,
-            "status": IncidentStatus(snapshot.status).value,
+            "status": snapshot.status.value,
             "description": declaration.description,
             "impact": declaration.impact,
             "private": declaration.private,
@@ -186,10 +186,7 @@ def _observed_at(snapshot: IncidentSnapshot) -> datetime:
     The activity's scheduled time comes from Temporal (virtual time in time-skipping tests) and does
     not move when retries wait out a database outage; never earlier than the declaration.
     """
-    declared_at = _aware(snapshot.declared_at)
-    if not activity.in_activity():
-        return max(datetime.now(UTC), declared_at)
-    return max(_aware(activity.info().scheduled_time), declared_at)
+    return max(_aware(activity.info().scheduled_time), _aware(snapshot.declared_at))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -98,17 +98,15 @@ class SlackActivities:
         raise RuntimeError(f"every channel name for INC-{input.number} is taken")
 
     async def _find_channel(self, name: str) -> dict[str, Any] | None:
-        cursor = None
-        while True:
-            page = await self._client.conversations_list(
-                types="public_channel,private_channel", limit=1000, cursor=cursor
-            )
+        # slack_sdk follows next_cursor when its response is iterated.
+        pages = await self._client.conversations_list(
+            types="public_channel,private_channel", limit=1000
+        )
+        async for page in pages:
             for channel in page["channels"]:
                 if channel["name"] == name:
                     return dict(channel)
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
+        return None
 
     @activity.defn(name="describe_channel")
     async def describe_channel(self, input: DescribeChannelInput) -> None:
@@ -156,15 +154,13 @@ class SlackActivities:
 
     async def _find_message(self, channel: str, input: UpsertMessageInput) -> str | None:
         me = await self._me()
-        cursor = None
-        while True:
-            page = await self._client.conversations_history(
-                channel=channel,
-                oldest=str(input.not_before.timestamp() - 60),
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
-            )
+        pages = await self._client.conversations_history(
+            channel=channel,
+            oldest=str(input.not_before.timestamp() - 60),
+            include_all_metadata=True,
+            limit=200,
+        )
+        async for page in pages:
             for message in page["messages"]:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
@@ -175,9 +171,7 @@ class SlackActivities:
                     and message.get("user") == me["user_id"]
                 ):
                     return str(message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
+        return None
 
     async def _pin(self, channel: str, ts: str) -> None:
         try:
