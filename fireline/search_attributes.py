@@ -11,8 +11,18 @@ INCIDENT_SEVERITY = SearchAttributeKey.for_keyword("IncidentSeverity")
 INCIDENT_STATUS = SearchAttributeKey.for_keyword("IncidentStatus")
 INCIDENT_COMMANDER = SearchAttributeKey.for_keyword("IncidentCommander")
 INCIDENT_PRIVATE = SearchAttributeKey.for_bool("IncidentPrivate")
+# The incident channel's id, set once the channel exists: how the bot finds the incident of the
+# channel a command was typed in. An id, never a name, so a private incident reveals nothing.
+INCIDENT_CHANNEL = SearchAttributeKey.for_keyword("IncidentChannel")
 
-ALL = (INCIDENT_NUMBER, INCIDENT_SEVERITY, INCIDENT_STATUS, INCIDENT_COMMANDER, INCIDENT_PRIVATE)
+ALL = (
+    INCIDENT_NUMBER,
+    INCIDENT_SEVERITY,
+    INCIDENT_STATUS,
+    INCIDENT_COMMANDER,
+    INCIDENT_PRIVATE,
+    INCIDENT_CHANNEL,
+)
 
 
 def for_incident(

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         MessageResult,
         UpsertMessageInput,
     )
+    from fireline import search_attributes
     from fireline.models import (
         ChannelRef,
         DeclareIncidentInput,
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         IncidentStatus,
     )
     from fireline.render import incident as render
+    from workflows import patches
     from workflows.policies import (
         BEST_EFFORT,
         CHANNEL_REFUSED_RETRY,
@@ -86,6 +88,10 @@ class IncidentWorkflow:
         incident = self._incident
         channel = await self._create_channel()
         incident.channel = channel
+        if workflow.patched(patches.INCIDENT_CHANNEL_SEARCH_ATTRIBUTE):
+            workflow.upsert_search_attributes(
+                [search_attributes.INCIDENT_CHANNEL.value_set(channel.id)]
+            )
 
         # The room first (summary pinned, people in), then the announcements and decoration, so
         # under load the steps responders wait on do not queue behind the others.

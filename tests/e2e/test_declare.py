@@ -73,9 +73,10 @@ async def test_submission_declares_the_incident_everywhere(
         }
         assert [event["event_key"] for event in row["timeline"]] == ["declared"]
 
+        assert incident.channel is not None
         query = (
             f"IncidentNumber = {incident.number} AND IncidentSeverity = 'SEV1' "
-            "AND IncidentStatus = 'investigating'"
+            f"AND IncidentStatus = 'investigating' AND IncidentChannel = '{incident.channel.id}'"
         )
 
         async def found() -> list[str]:

@@ -1,0 +1,8 @@
+"""Patch ids for changes to running incidents' commands (`workflow.patched`), one constant each.
+
+Each says its stage: patch (old and new histories both run), deprecate (`deprecate_patch` once no
+open incident predates it), remove. Replay tests over committed histories prove old ones still run.
+"""
+
+# Stage: patch. The incident channel's id as a search attribute, upserted once the channel exists.
+INCIDENT_CHANNEL_SEARCH_ATTRIBUTE = "incident-channel-search-attribute"
