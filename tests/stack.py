@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from temporalio.client import Client, WorkflowHandle
 
@@ -21,7 +20,7 @@ from fireline.settings import Settings
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.slack_requests import BotResponse, SlackRequests
-from worker import build_worker
+from worker import build_worker, http_session
 from workflows.incident import IncidentWorkflow
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -230,7 +229,7 @@ async def fireline_stack(
             yield stack
             return
         async with (
-            aiohttp.ClientSession() as http,
+            http_session() as http,
             connection_pool(database_url) as db,
             build_worker(temporal, settings, http=http, db=db),
         ):
