@@ -8,6 +8,7 @@ from typing import Any
 from fireline.models import TEXT_MAX, TITLE_MAX, Declaration
 from fireline.policy import SeverityPolicy
 from fireline.render.text import plain, truncate
+from fireline.user_text import multi_line, one_line
 
 CALLBACK_ID = "declare_incident"
 VALUE = "value"  # every input's action_id; the block_id names the field
@@ -138,9 +139,9 @@ def read_submission(
         return dict(values.get(block_id, {}).get(VALUE) or {})
 
     errors: dict[str, str] = {}
-    title = (field("title").get("value") or "").strip()
+    title = one_line(field("title").get("value") or "")
     if not title:
-        errors["title"] = "Give the incident a title."
+        errors["title"] = "Give the incident a title (letters or digits, not only spaces)."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Keep the title to {TITLE_MAX} characters (this one has {len(title)})."
 
@@ -151,7 +152,7 @@ def read_submission(
 
     texts = {}
     for block_id, label in (("description", "description"), ("impact", "impact")):
-        text = (field(block_id).get("value") or "").strip()
+        text = multi_line(field(block_id).get("value") or "")
         if len(text) > TEXT_MAX:
             errors[block_id] = f"Keep the {label} to {TEXT_MAX} characters (it has {len(text)})."
         texts[block_id] = text
