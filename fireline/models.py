@@ -36,6 +36,8 @@ class Declaration(BaseModel):
     tags: list[str] = Field(default_factory=list)
     # Set when declared from a message shortcut: the message the incident started from.
     source_permalink: str | None = None
+    source_channel_id: str | None = None
+    source_ts: str | None = None
     team_id: str | None = None
 
 

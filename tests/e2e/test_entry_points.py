@@ -89,7 +89,7 @@ async def test_global_shortcut_opens_the_modal(
     assert opened.args["trigger_id"] == trigger_ids[-1]
     assert view["user"] == REPORTER
     assert_declaration_modal(view["view"], REPORTER)
-    assert json.loads(view["private_metadata"]) == {"source_permalink": None}
+    assert json.loads(view["private_metadata"]) == {}
 
 
 async def test_message_shortcut_prefills_the_modal_and_declares_from_the_message(
@@ -131,7 +131,11 @@ async def test_message_shortcut_prefills_the_modal_and_declares_from_the_message
         assert_declaration_modal(view["view"], REPORTER)
         description = blocks_by_id(view["view"])["description"]["element"]["initial_value"]
         assert description == f"{MESSAGE_TEXT}\n\nFrom: {permalink}"
-        assert json.loads(view["private_metadata"]) == {"source_permalink": permalink}
+        assert json.loads(view["private_metadata"]) == {
+            "channel_id": stack.feed,
+            "ts": ts,
+            "permalink": permalink,
+        }
 
         submitted = await stack.submit(
             view, title="Checkout errors", severity="SEV2", description=description
@@ -148,6 +152,11 @@ async def test_message_shortcut_prefills_the_modal_and_declares_from_the_message
         bookmarks = {b["title"]: b["link"] for b in slack.bookmarks(incident.channel.id)}
         assert bookmarks["Source message"] == permalink
         assert bookmarks[f"{incident.reference} in Temporal"] == incident.workflow_url
+
+        # The thread the incident started from learns where the response is, once.
+        (reply,) = stack.tagged(stack.feed, incident.incident_id, "source_thread")
+        assert reply["thread_ts"] == ts
+        assert f"<#{incident.channel.id}>" in json.dumps(reply["blocks"])
 
     links = [
         element["text"]
