@@ -8,19 +8,18 @@ import signal
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
 from bot.declare import Declarer
+from bot.http_endpoint import EVENTS_PATH, http_app
 from bot.listeners import actions, commands, shortcuts, views
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.temporal import connect
 
 log = logging.getLogger(__name__)
-EVENTS_PATH = "/slack/events"
 
 
 def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> AsyncApp:
@@ -47,16 +46,6 @@ def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> A
         log.exception("listener failed for %s", body.get("type"), exc_info=error)
 
     return app
-
-
-def http_app(app: AsyncApp) -> web.Application:
-    web_app = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=app).web_app
-
-    async def health(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    web_app.router.add_get("/healthz", health)
-    return web_app
 
 
 async def run_bot(settings: Settings) -> None:
@@ -90,7 +79,8 @@ async def run_bot(settings: Settings) -> None:
             await handler.close_async()  # type: ignore[no-untyped-call]
         return
 
-    runner = web.AppRunner(http_app(app))
+    assert settings.slack_signing_secret is not None  # build_app refused to run without it
+    runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", settings.port).start()
     log.info("Slack bot listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
