@@ -9,9 +9,16 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
+from bot.authorize import (
+    TOKEN_REFUSED_MESSAGE,
+    BotTokenAuthorize,
+    SlackUnreachable,
+    unreachable_response,
+)
 from bot.declare import Declarer
 from bot.http_endpoint import EVENTS_PATH, http_app
 from bot.listeners import actions, commands, shortcuts, views
@@ -28,10 +35,14 @@ def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> A
         raise SettingsError(f"{', '.join(missing)}: required to run the Slack bot")
     assert settings.slack_bot_token is not None
     signing_secret = settings.slack_signing_secret
+    bot_client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
+    )
     app = AsyncApp(
-        client=AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
-        ),
+        # Without a token of its own: each request's client gets it from the authorize result.
+        client=AsyncWebClient(base_url=settings.slack_api_base),
+        authorize=BotTokenAuthorize(bot_client),
+        user_facing_authorize_error_message=TOKEN_REFUSED_MESSAGE,
         signing_secret=signing_secret.get_secret_value() if signing_secret else "socket-mode",
         # In HTTP mode Bolt answers Slack as soon as ack() runs; the listener goes on after.
         process_before_response=False,
@@ -42,8 +53,12 @@ def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> A
     actions.register(app)
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        if isinstance(error, SlackUnreachable):
+            log.warning("answered %s with try again: %s", body.get("type") or "command", error)
+            return unreachable_response(body)
         log.exception("listener failed for %s", body.get("type"), exc_info=error)
+        return None
 
     return app
 
