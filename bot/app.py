@@ -21,7 +21,7 @@ from bot.authorize import (
 )
 from bot.declare import Declarer
 from bot.http_endpoint import EVENTS_PATH, http_app
-from bot.listeners import actions, commands, shortcuts, views
+from bot.listeners import actions, commands, events, shortcuts, views
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.temporal import connect
@@ -51,6 +51,7 @@ def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> A
     shortcuts.register(app, policy)
     views.register(app, policy, Declarer(temporal, settings, policy))
     actions.register(app)
+    events.register(app)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:

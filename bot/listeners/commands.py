@@ -8,16 +8,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.declare_form import declare_modal
+from bot.help import HELP
 from fireline.policy import SeverityPolicy
 from fireline.render.text import escape
-
-HELP = (
-    "*Fireline*\n"
-    "• `/incident` opens the form to declare an incident.\n"
-    "• `/incident help` shows this message.\n"
-    "The global shortcut *Declare incident* and the message shortcut "
-    "*Declare incident from message* open the same form."
-)
 
 
 def register(app: AsyncApp, policy: SeverityPolicy) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from bot.listeners.commands import HELP
+from bot.help import HELP
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.slack_requests import BotResponse
