@@ -21,6 +21,7 @@ from bot.authorize import (
 )
 from bot.declare import Declarer
 from bot.http_endpoint import EVENTS_PATH, http_app
+from bot.incident_lookup import IncidentLookup
 from bot.listeners import actions, commands, events, shortcuts, views
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
@@ -47,7 +48,7 @@ def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> A
         # In HTTP mode Bolt answers Slack as soon as ack() runs; the listener goes on after.
         process_before_response=False,
     )
-    commands.register(app, policy)
+    commands.register(app, policy, IncidentLookup(temporal))
     shortcuts.register(app, policy)
     views.register(app, policy, Declarer(temporal, settings, policy))
     actions.register(app)

@@ -1,5 +1,5 @@
-"""What Fireline says when asked how to use it: the general help and the answer to a mention.
-Text is mrkdwn; whatever a user typed is escaped before it is quoted."""
+"""What Fireline says when asked how to use it: the general help, an incident channel's help and
+the answer to a mention. Text is mrkdwn; whatever a user typed is escaped before it is quoted."""
 
 from __future__ import annotations
 
@@ -18,6 +18,19 @@ HELP = (
     f"The {SHORTCUTS} open the same form."
 )
 QUOTE_MAX = 200
+
+
+def incident_channel_help(reference: str | None) -> str:
+    """The help for `/incident` typed in an incident's own channel."""
+    incident = f"incident *{reference}*" if reference else "an incident"
+    return (
+        f"This is the channel of {incident}.\n"
+        "• Status, severity, role and update commands for this incident run here, "
+        "in this channel.\n"
+        "• `/incident help` shows this message.\n"
+        "To declare a separate incident, run `/incident` in any other channel or `/incident new` "
+        f"here, or use the {SHORTCUTS}."
+    )
 
 
 def mention_reply(user_id: str | None, text: str, bot_user_id: str | None) -> str:
