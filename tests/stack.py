@@ -12,7 +12,8 @@ from typing import Any
 from aiohttp import web
 from temporalio.client import Client, WorkflowHandle
 
-from bot.app import build_app, http_app
+from bot.app import build_app
+from bot.http_endpoint import http_app
 from fireline.db.pool import connection_pool
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
@@ -192,7 +193,8 @@ class Stack:
 async def bot_server(settings: Settings, temporal: Client) -> AsyncIterator[str]:
     """The bot's HTTP endpoint on a free loopback port; yields its URL."""
     app = build_app(settings, temporal, load_policy(settings.severity_policy_file))
-    runner = web.AppRunner(http_app(app))
+    assert settings.slack_signing_secret is not None
+    runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from bot.listeners.commands import HELP
+from bot.help import HELP
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
-from tests.slack_requests import BotResponse
+from tests.slack_requests import ack_message
 from tests.stack import COMMANDER, LOOKER, REPORTER, Stack, fireline_stack
 
 MESSAGE_TEXT = "Checkout returns 500s for everyone since 10:02 <@ULOOKER> *help*"
@@ -40,16 +40,6 @@ def assert_declaration_modal(view: dict[str, Any], user_id: str) -> None:
     blocks = blocks_by_id(view)
     assert {"title", "severity", "description", "impact", "commander", "private"} <= set(blocks)
     assert blocks["commander"]["element"]["initial_user"] == user_id
-
-
-def ack_message(response: BotResponse) -> tuple[str, str]:
-    """(text, response_type) of a slash command's immediate answer; Slack shows a plain-text body,
-    or JSON without a response_type, to the invoking user only."""
-    assert response.status == 200, response.text
-    if response.headers.get("Content-Type", "").startswith("application/json"):
-        body = response.json
-        return body["text"], body.get("response_type", "ephemeral")
-    return response.text, "ephemeral"
 
 
 def methods(stack: Stack) -> list[str]:
