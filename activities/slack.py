@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
@@ -138,14 +139,23 @@ class SlackActivities:
                 await self._client.chat_update(
                     channel=channel, ts=ts, text=input.text, blocks=input.blocks
                 )
-            if input.pin:
-                await self._pin(channel, ts)
         except SlackApiError as err:
             reason = refusal(err)
             if reason is None:
                 raise
             return MessageResult(problem=reason)
-        return MessageResult(channel=channel, ts=ts)
+        pinned = await self._pinned_in_passing(channel, ts) if input.pin else True
+        return MessageResult(channel=channel, ts=ts, pin_failed=not pinned)
+
+    async def _pinned_in_passing(self, channel: str, ts: str) -> bool:
+        """Pin without failing the message: a refused or failing pin is retried by the workflow
+        as a step of its own, so the message is never posted twice for it."""
+        try:
+            await self._pin(channel, ts)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as err:
+            activity.logger.warning("pin in passing failed, leaving it to pin_message: %s", err)
+            return False
+        return True
 
     async def _resolve_channel(self, target: str) -> str:
         """A user ID means the bot's DM with that user."""

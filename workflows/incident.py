@@ -112,27 +112,28 @@ class IncidentWorkflow:
         self._changed()
 
     async def _room_and_rest(self) -> list[list[str]]:
-        """Every step that needs only the channel, side by side: a step that keeps failing (a
-        pin Slack refuses, a feed the bot is not in) holds back none of the others."""
+        """The room first: the summary (pinned in passing) and the invites. Everything else needs
+        only the summary to exist and runs side by side after it, so a step that keeps failing
+        (a pin Slack refuses, invites, a feed the bot is not in) holds back none of the others."""
         incident = self._incident
+        invites = asyncio.create_task(self._best_effort("invite the responders", self._invite()))
+        summary = await self._upsert_summary(pin=True)
         bookmarks = [(f"{incident.reference} in Temporal", incident.workflow_url)]
         if incident.declaration.source_permalink:
             bookmarks.append(("Source message", incident.declaration.source_permalink))
-        return list(
-            await asyncio.gather(
-                self._post_and_pin_summary(),
-                self._best_effort("invite the responders", self._invite()),
-                self._best_effort("send the reporter a DM", self._dm_reporter()),
-                self._best_effort("send the commander a DM", self._dm_commander()),
-                self._best_effort("post to the feed channel", self._post_feed()),
-                self._best_effort("reply under the source message", self._reply_at_source()),
-                self._best_effort("describe the channel", self._describe_channel()),
-                *(
-                    self._best_effort(f"bookmark {title}", self._bookmark(title, link))
-                    for title, link in bookmarks
-                ),
-            )
+        rest = await asyncio.gather(
+            self._best_effort("pin the summary", self._pin_summary(summary.pin_failed)),
+            self._best_effort("send the reporter a DM", self._dm_reporter()),
+            self._best_effort("send the commander a DM", self._dm_commander()),
+            self._best_effort("post to the feed channel", self._post_feed()),
+            self._best_effort("reply under the source message", self._reply_at_source()),
+            self._best_effort("describe the channel", self._describe_channel()),
+            *(
+                self._best_effort(f"bookmark {title}", self._bookmark(title, link))
+                for title, link in bookmarks
+            ),
         )
+        return [_summary_problems(summary), await invites, *rest]
 
     async def _room_then_rest(self) -> list[list[str]]:
         """How incidents declared before `DECLARATION_STEPS_SIDE_BY_SIDE` ran their steps (the
@@ -200,7 +201,7 @@ class IncidentWorkflow:
             # Telling is best effort; the channel is still retried.
             workflow.logger.warning("could not DM the reporter: %s", err.cause)
 
-    async def _post_summary(self, *, pin: bool = False) -> list[str]:
+    async def _upsert_summary(self, *, pin: bool) -> MessageResult:
         assert self._incident.channel is not None
         result = await self._upsert_message(
             "summary",
@@ -213,16 +214,15 @@ class IncidentWorkflow:
             summary=f"post {'and pin ' if pin else ''}the summary in {self._where()}",
         )
         self._incident.summary_ts = result.ts or self._incident.summary_ts
-        return [f"Could not post the summary: {result.problem}"] if result.problem else []
+        return result
 
-    async def _post_and_pin_summary(self) -> list[str]:
-        """The summary is essential; its pin is decoration, given up on like the others."""
-        problems = await self._post_summary()
-        if problems or self._incident.summary_ts is None:
-            return problems
-        return await self._best_effort("pin the summary", self._pin_summary())
+    async def _post_summary(self, *, pin: bool) -> list[str]:
+        return _summary_problems(await self._upsert_summary(pin=pin))
 
-    async def _pin_summary(self) -> list[str]:
+    async def _pin_summary(self, needed: bool) -> list[str]:
+        """Pin the summary when pinning it in passing did not take."""
+        if not needed:
+            return []
         assert self._incident.channel is not None and self._incident.summary_ts is not None
         result = await workflow.execute_activity_method(
             SlackActivities.pin_message,
@@ -402,3 +402,7 @@ class IncidentWorkflow:
                     "recording %s failed: %s", self._incident.reference, err.cause
                 )
             self._recorded_version = version
+
+
+def _summary_problems(result: MessageResult) -> list[str]:
+    return [f"Could not post the summary: {result.problem}"] if result.problem else []
