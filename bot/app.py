@@ -11,10 +11,9 @@ from aiohttp import web
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from temporalio.client import Client
 
-from bot.declare import Declarer
 from bot.listeners import actions, commands, shortcuts, views
+from bot.pending import PendingDeclarations, pending_declarations
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.temporal import connect
@@ -23,23 +22,33 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> AsyncApp:
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """The bot's Web API client; raises SettingsError when the bot cannot run."""
     missing = settings.missing_slack()
     if missing:
         raise SettingsError(f"{', '.join(missing)}: required to run the Slack bot")
     assert settings.slack_bot_token is not None
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
+    )
+
+
+def build_app(
+    settings: Settings,
+    policy: SeverityPolicy,
+    slack: AsyncWebClient,
+    pending: PendingDeclarations,
+) -> AsyncApp:
     signing_secret = settings.slack_signing_secret
     app = AsyncApp(
-        client=AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
-        ),
+        client=slack,
         signing_secret=signing_secret.get_secret_value() if signing_secret else "socket-mode",
         # In HTTP mode Bolt answers Slack as soon as ack() runs; the listener goes on after.
         process_before_response=False,
     )
     commands.register(app, policy)
     shortcuts.register(app, policy)
-    views.register(app, policy, Declarer(temporal, settings, policy))
+    views.register(app, policy, pending)
     actions.register(app)
 
     @app.error
@@ -61,10 +70,15 @@ def http_app(app: AsyncApp) -> web.Application:
 
 async def run_bot(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM. Temporal is connected lazily, so the bot starts and answers
-    Slack even while Temporal is unreachable (declarations then retry, see bot.declare)."""
+    Slack even while Temporal is unreachable (declarations then retry, see bot.pending)."""
     policy = load_policy(settings.severity_policy_file)
+    slack = slack_client(settings)
     temporal = await connect(settings, lazy=True)
-    app = build_app(settings, temporal, policy)
+    async with pending_declarations(settings, temporal, policy, slack) as pending:
+        await _serve(build_app(settings, policy, slack, pending), settings)
+
+
+async def _serve(app: AsyncApp, settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
