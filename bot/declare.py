@@ -74,6 +74,7 @@ class Declarer:
             except WorkflowAlreadyStartedError:
                 break  # a closed incident already has this id: nothing to start
             except (RPCError, RuntimeError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+                _stop_if_cancelled()
                 # A lazy client that cannot connect raises RuntimeError; an RPCError may be final.
                 if isinstance(err, RPCError) and err.status not in _UNAVAILABLE:
                     log.error("Temporal refused %s: %s", entry.workflow_id, err)
@@ -142,6 +143,14 @@ class Declarer:
             await self._slack.chat_postMessage(channel=declaration.reporter_id, text=text)
         except SlackApiError as err:
             log.error("could not tell %s about their declaration: %s", declaration.reporter_id, err)
+
+
+def _stop_if_cancelled() -> None:
+    """temporalio turns the cancellation of an Update call into an error: a bot stopping while
+    a number is being allocated must stop, not retry."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _held(step: Awaitable[bool], *, unavailable: bool = False) -> bool:

@@ -28,6 +28,7 @@ from tests.fakes.slack import FakeSlack
 from tests.fixtures.outbox import EXPIRED, Store
 from tests.helpers import eventually
 from tests.stack import COMMANDER, REPORTER, running_worker, seed_workspace, stack_settings
+from workflows.counter import counter_workflow_id
 from workflows.incident import IncidentWorkflow
 
 
@@ -165,6 +166,22 @@ async def test_a_stalled_outbox_does_not_hold_up_the_ack(
             await declarations.submit(entry.declaration, entry.workflow_id)
         assert time.monotonic() - started < ADD_TIMEOUT_SECONDS + 0.5
         assert "retried in memory: no answer within" in caplog.text
+
+
+async def test_the_bot_stops_at_once_mid_declaration(
+    files_store: Store, slack: FakeSlack, dev_server: WorkflowEnvironment
+) -> None:
+    settings = bot_settings(slack, dev_server.client, files_store)
+    counter = dev_server.client.get_workflow_handle(
+        counter_workflow_id(settings.temporal_task_queue)
+    )
+    async with bot(settings, dev_server.client) as declarations:
+        entry = pending()
+        await declarations.submit(entry.declaration, entry.workflow_id)
+        # No worker: the number's Update waits in Temporal, with the bot's call in flight.
+        await eventually(lambda: _exists(counter))
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 1
 
 
 async def _exists(handle: WorkflowHandle[Any, Any]) -> bool:
