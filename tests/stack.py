@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from temporalio.client import Client, WorkflowHandle
 
-from bot.app import build_app, http_app, slack_client
+from bot.app import build_app, slack_client
+from bot.http_endpoint import http_app
 from bot.pending import pending_declarations
 from fireline.db.pool import connection_pool
 from fireline.models import IncidentSnapshot
@@ -22,7 +22,7 @@ from fireline.settings import Settings
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.slack_requests import BotResponse, SlackRequests
-from worker import build_worker
+from worker import build_worker, http_session
 from workflows.incident import IncidentWorkflow
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -196,8 +196,10 @@ async def bot_server(settings: Settings, temporal: Client) -> AsyncIterator[str]
     its URL."""
     policy = load_policy(settings.severity_policy_file)
     slack = slack_client(settings)
+    assert settings.slack_signing_secret is not None
     async with pending_declarations(settings, temporal, policy, slack) as pending:
-        runner = web.AppRunner(http_app(build_app(settings, policy, slack, pending)))
+        app = build_app(settings, temporal, policy, slack, pending)
+        runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -243,7 +245,7 @@ async def running_worker(
 ) -> AsyncIterator[None]:
     """The real worker in this process, recording to `database_url`."""
     async with (
-        aiohttp.ClientSession() as http,
+        http_session() as http,
         connection_pool(database_url) as db,
         build_worker(temporal, settings, http=http, db=db),
     ):
