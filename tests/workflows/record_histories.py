@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from fireline.models import AllocateNumbersInput, CounterState
+from tests.fixtures.temporal import add_search_attributes
 from tests.helpers import eventually
 from tests.workflows.test_incident_workflow import FakeActivities, declare_input
 from workflows.counter import IncidentCounterWorkflow
@@ -81,6 +82,7 @@ async def main() -> None:
         test_server_existing_path=str(server), data_converter=pydantic_data_converter
     )
     try:
+        await add_search_attributes(env)
         await record_incident(env)
         await record_counter(env.client)
     finally:
