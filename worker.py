@@ -54,6 +54,7 @@ def build_worker(
             slack.add_bookmark,
             slack.invite_members,
             records.record_incident,
+            records.highest_incident_number,
         ],
     )
 

@@ -1,4 +1,5 @@
-"""The record activity: writes the incident as the workflow knows it into PostgreSQL.
+"""The record activities: write the incident as the workflow knows it into PostgreSQL, and read the
+highest number the record holds (where the incident counter starts).
 
 The database is a projection of the workflow's state, so every write is an upsert of the whole
 snapshot in one transaction: a retry, a duplicate or a later snapshot all converge on the same rows.
@@ -89,6 +90,13 @@ ON CONFLICT (incident_id, event_key) DO NOTHING
 """
 
 
+_HIGHEST_NUMBER = "SELECT coalesce(max(number), 0) FROM incidents"
+# The counter waits on this read (workflows.policies.RECORD_FLOOR): the checkout and the query
+# each give up well within the activity's start-to-close.
+_FLOOR_CHECKOUT_SECONDS = 0.8
+_FLOOR_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = 800"
+
+
 class RecordActivities:
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
         self._pool = pool
@@ -111,6 +119,19 @@ class RecordActivities:
                 type=type(err).__name__,
                 non_retryable=True,
             ) from err
+
+    @activity.defn(name="highest_incident_number")
+    async def highest_incident_number(self) -> int:
+        """The highest number the record holds, 0 when it holds none."""
+        async with (
+            self._pool.connection(timeout=_FLOOR_CHECKOUT_SECONDS) as conn,
+            conn.transaction(),
+        ):
+            await conn.execute(_FLOOR_STATEMENT_TIMEOUT)
+            cursor = await conn.execute(_HIGHEST_NUMBER)
+            row = await cursor.fetchone()
+        assert row is not None, "an aggregate always returns a row"
+        return int(row[0])
 
 
 async def _write(

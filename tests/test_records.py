@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+import psycopg_pool
 import pytest
 from psycopg_pool import AsyncConnectionPool
 from temporalio.exceptions import ApplicationError
@@ -18,6 +20,7 @@ from fireline.db.pool import connection_pool
 from fireline.db.queries import fetch_incident
 from fireline.models import ChannelRef, Declaration, IncidentSnapshot, IncidentStatus
 from fireline.policy import SeverityLevel
+from workflows.policies import RECORD_FLOOR
 
 DECLARED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -198,6 +201,27 @@ async def test_number_taken_by_another_incident_is_not_retryable(database_url: s
     assert caught.value.non_retryable
     assert caught.value.type == "UniqueViolation"
     assert await count(database_url, "incidents") == 1
+
+
+async def highest_number(database_url: str) -> int:
+    async with connection_pool(database_url, timeout=POOL_TIMEOUT) as pool:
+        return await ActivityEnvironment().run(RecordActivities(pool).highest_incident_number)
+
+
+async def test_the_highest_recorded_number_is_read(database_url: str) -> None:
+    assert await highest_number(database_url) == 0
+    await record(database_url, make_snapshot(number=43))
+    await record(database_url, make_snapshot(incident_id="incident-other", number=7))
+    assert await highest_number(database_url) == 43
+
+
+async def test_reading_the_highest_number_gives_up_quickly_while_the_database_is_down() -> None:
+    closed = f"postgresql://postgres@127.0.0.1:{free_port()}/fireline"
+    async with connection_pool(closed) as pool:
+        started = time.monotonic()
+        with pytest.raises(psycopg_pool.PoolTimeout):
+            await ActivityEnvironment().run(RecordActivities(pool).highest_incident_number)
+    assert time.monotonic() - started < RECORD_FLOOR["start_to_close_timeout"].total_seconds()
 
 
 async def test_unstorable_text_is_not_retryable(database_url: str) -> None:

@@ -24,6 +24,7 @@ from fireline.models import AllocateNumbersInput, CounterState
 from tests.fixtures.temporal import add_search_attributes
 from tests.helpers import eventually
 from tests.workflows.test_incident_workflow import FakeActivities, declare_input
+from tests.workflows.test_numbering import RecordFloor
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
 
@@ -55,17 +56,26 @@ async def record_incident(env: WorkflowEnvironment) -> None:
 
 
 async def record_counter(client: Client) -> None:
-    async with Worker(client, task_queue=QUEUE, workflows=[IncidentCounterWorkflow]):
+    """Allocations (one after a collision) that read the record's highest number, then
+    continue-as-new. counter_continued_as_new.json predates reading the record: kept, not
+    re-recorded."""
+    floor = RecordFloor()
+    floor.highest = 41
+    async with Worker(
+        client, task_queue=QUEUE, workflows=[IncidentCounterWorkflow], activities=[floor.activity()]
+    ):
         handle = await client.start_workflow(
             IncidentCounterWorkflow.run,
-            CounterState(updates_per_run=2),
+            CounterState(updates_per_run=3),
             id="incident-counter",
             task_queue=QUEUE,
         )
-        for keys in (["incident-a"], ["incident-b", "incident-c"]):
-            await handle.execute_update(
-                IncidentCounterWorkflow.allocate, AllocateNumbersInput(keys=keys)
-            )
+        for input in (
+            AllocateNumbersInput(keys=["incident-a"]),
+            AllocateNumbersInput(keys=["incident-b", "incident-c"]),
+            AllocateNumbersInput(keys=["incident-a/after-42"], taken=42),
+        ):
+            await handle.execute_update(IncidentCounterWorkflow.allocate, input)
         first_run = client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
 
         async def continued() -> bool:
@@ -73,7 +83,7 @@ async def record_counter(client: Client) -> None:
             return status == WorkflowExecutionStatus.CONTINUED_AS_NEW
 
         await eventually(continued)
-        await save(first_run, "counter_continued_as_new")
+        await save(first_run, "counter_reads_record_floor")
 
 
 async def main() -> None:
