@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from fireline.models import IncidentSnapshot
 
@@ -90,11 +90,21 @@ ON CONFLICT (incident_id, event_key) DO NOTHING
 """
 
 
+# The error type of a snapshot refused because another incident holds its number.
+NUMBER_TAKEN = "IncidentNumberTaken"
+# PostgreSQL's name for `number ... UNIQUE` in 0001_incidents.sql.
+_NUMBER_CONSTRAINT = "incidents_number_key"
+
 _HIGHEST_NUMBER = "SELECT coalesce(max(number), 0) FROM incidents"
 # The counter waits on this read (workflows.policies.RECORD_FLOOR): the checkout and the query
 # each give up well within the activity's start-to-close.
 _FLOOR_CHECKOUT_SECONDS = 0.8
 _FLOOR_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = 800"
+
+
+def is_number_taken(err: ActivityError) -> bool:
+    """Whether the record refused the snapshot because another incident holds its number."""
+    return isinstance(err.cause, ApplicationError) and err.cause.type == NUMBER_TAKEN
 
 
 class RecordActivities:
@@ -112,11 +122,15 @@ class RecordActivities:
             ):
                 await _write(conn, snapshot, _observed_at(snapshot))
         except (psycopg.IntegrityError, psycopg.DataError) as err:
-            # The snapshot itself cannot be stored (another incident holds this number, a NUL
-            # byte in a text): retrying would fail the same way forever.
+            # The snapshot itself cannot be stored (another incident holds this number, which
+            # the workflow replaces; a NUL byte in a text): retrying would fail the same way.
+            taken = (
+                isinstance(err, psycopg.errors.UniqueViolation)
+                and err.diag.constraint_name == _NUMBER_CONSTRAINT
+            )
             raise ApplicationError(
                 f"{snapshot.incident_id}: the record refused the snapshot: {err}",
-                type=type(err).__name__,
+                type=NUMBER_TAKEN if taken else type(err).__name__,
                 non_retryable=True,
             ) from err
 

@@ -100,3 +100,9 @@ class AllocateNumbersInput(BaseModel):
     # A number the record holds for another incident (an incident asking again after a
     # collision): the counter reads the record's highest number again and allocates above both.
     taken: int = Field(default=0, ge=0)
+
+
+class RenumberInput(BaseModel):
+    incident_id: str
+    # The number the record refused because another incident holds it.
+    taken: int

@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.records import RecordActivities
+from activities.records import NUMBER_TAKEN, RecordActivities
 from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.pool import connection_pool
 from fireline.db.queries import fetch_incident
@@ -199,8 +199,17 @@ async def test_number_taken_by_another_incident_is_not_retryable(database_url: s
     with pytest.raises(ApplicationError) as caught:
         await record(database_url, make_snapshot(incident_id="incident-other"))
     assert caught.value.non_retryable
-    assert caught.value.type == "UniqueViolation"
+    assert caught.value.type == NUMBER_TAKEN
     assert await count(database_url, "incidents") == 1
+
+
+async def test_a_number_refused_for_another_reason_is_not_reported_taken(
+    database_url: str,
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        await record(database_url, make_snapshot(number=0))
+    assert caught.value.non_retryable
+    assert caught.value.type == "CheckViolation"
 
 
 async def highest_number(database_url: str) -> int:

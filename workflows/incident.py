@@ -18,7 +18,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import RecordActivities
+    from activities.numbers import NumberActivities
+    from activities.records import RecordActivities, is_number_taken
     from activities.slack import SlackActivities
     from activities.types import (
         BookmarkInput,
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         DescribeChannelInput,
         InviteInput,
         MessageResult,
+        RenameChannelInput,
         UpsertMessageInput,
     )
     from fireline import search_attributes
@@ -34,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         DeclareIncidentInput,
         IncidentSnapshot,
         IncidentStatus,
+        RenumberInput,
     )
     from fireline.render import incident as render
     from workflows import patches
@@ -68,9 +71,7 @@ class IncidentWorkflow:
 
     @workflow.run
     async def run(self, input: DeclareIncidentInput) -> IncidentSnapshot:
-        workflow.set_current_details(
-            f"**{self._incident.reference}** · {input.severity.name}\n\n{input.declaration.title}"
-        )
+        workflow.set_current_details(self._details())
         recorder = asyncio.create_task(self._keep_record())
         await self._declare()
         await workflow.wait_condition(lambda: self._incident.status is IncidentStatus.RESOLVED)
@@ -83,6 +84,13 @@ class IncidentWorkflow:
     @workflow.query
     def get_incident(self) -> IncidentSnapshot:
         return self._incident
+
+    def _details(self) -> str:
+        """What the Temporal UI shows about the incident while it runs."""
+        incident = self._incident
+        return (
+            f"**{incident.reference}** · {incident.severity.name}\n\n{incident.declaration.title}"
+        )
 
     async def _declare(self) -> None:
         incident = self._incident
@@ -282,8 +290,44 @@ class IncidentWorkflow:
                     RecordActivities.record_incident, self._incident.model_copy(deep=True), **RECORD
                 )
             except ActivityError as err:
+                if is_number_taken(err) and workflow.patched(patches.RENUMBER_TAKEN_NUMBER):
+                    await self._renumber()
+                    continue
                 # Only non-retryable errors end up here (bad data); the next change tries again.
                 workflow.logger.error(
                     "recording %s failed: %s", self._incident.reference, err.cause
                 )
             self._recorded_version = version
+
+    async def _renumber(self) -> None:
+        """The record holds this incident's number for another one (the counter started over and
+        could not read the record): take a fresh number and show it where the old one showed.
+        The record loop writes the incident again after."""
+        incident = self._incident
+        incident.number = await workflow.execute_activity_method(
+            NumberActivities.renumber_incident,
+            RenumberInput(incident_id=incident.incident_id, taken=incident.number),
+            **ESSENTIAL,
+        )
+        workflow.upsert_search_attributes(
+            [search_attributes.INCIDENT_NUMBER.value_set(incident.number)]
+        )
+        workflow.set_current_details(self._details())
+        # Steps already running were given the old number: rename and re-render after them.
+        await workflow.wait_condition(lambda: incident.declaration_complete)
+        assert incident.channel is not None
+        try:
+            incident.channel = await workflow.execute_activity_method(
+                SlackActivities.rename_incident_channel,
+                RenameChannelInput(
+                    channel_id=incident.channel.id,
+                    number=incident.number,
+                    title=incident.declaration.title,
+                ),
+                **BEST_EFFORT,
+            )
+        except ActivityError as err:
+            workflow.logger.warning(
+                "could not rename %s's channel: %s", incident.reference, err.cause
+            )
+        await self._post_summary()

@@ -37,8 +37,10 @@ async def save(handle: WorkflowHandle[Any, Any], name: str) -> None:
     (HISTORIES / f"{name}.json").write_text(json.dumps(json.loads(history.to_json()), indent=1))
 
 
-async def record_incident(env: WorkflowEnvironment) -> None:
-    fakes = FakeActivities(channel_refusals=1, bookmark_fails=True)
+async def record_incident(
+    env: WorkflowEnvironment, fakes: FakeActivities, name: str, *, recorded: bool = False
+) -> None:
+    """Declare an incident and save its history once declared (and `recorded`, if asked)."""
     input = declare_input()
     workflows = [IncidentWorkflow]
     async with Worker(env.client, task_queue=QUEUE, workflows=workflows, activities=fakes.all()):
@@ -48,10 +50,11 @@ async def record_incident(env: WorkflowEnvironment) -> None:
         await env.sleep(timedelta(minutes=20))  # the channel retry timer, the bookmark's budget
 
         async def declared() -> bool:
-            return (await handle.query(IncidentWorkflow.get_incident)).declaration_complete
+            incident = await handle.query(IncidentWorkflow.get_incident)
+            return incident.declaration_complete and (bool(fakes.records) or not recorded)
 
         await eventually(declared)
-        await save(handle, "incident_declared_with_problems")
+        await save(handle, name)
         await handle.terminate()
 
 
@@ -93,7 +96,10 @@ async def main() -> None:
     )
     try:
         await add_search_attributes(env)
-        await record_incident(env)
+        problems = FakeActivities(channel_refusals=1, bookmark_fails=True)
+        await record_incident(env, problems, "incident_declared_with_problems")
+        taken = FakeActivities(taken_numbers=frozenset({42}))
+        await record_incident(env, taken, "incident_renumbered", recorded=True)
         await record_counter(env.client)
     finally:
         await env.shutdown()

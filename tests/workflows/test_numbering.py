@@ -16,11 +16,12 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.numbers import NumberActivities
 from bot.numbers import NumberAllocator
-from fireline.models import AllocateNumbersInput, CounterState
+from fireline.models import AllocateNumbersInput, CounterState, RenumberInput
 from tests.helpers import eventually
 from workflows.counter import IncidentCounterWorkflow, allocate_numbers, counter_workflow_id
 
@@ -203,3 +204,17 @@ async def test_a_run_that_could_not_read_the_record_leaves_it_to_the_next(
     floor.down, floor.highest = False, 20
     assert (first, await allocator(client, task_queue).allocate("incident-b")) == (1, 21)
     assert floor.reads == 2
+
+
+async def test_a_retried_renumbering_gets_the_number_it_was_given(
+    dev_server: WorkflowEnvironment, task_queue: str, floor: RecordFloor
+) -> None:
+    floor.highest = 5
+    renumber = NumberActivities(dev_server.client, task_queue).renumber_incident
+    taken = RenumberInput(incident_id="incident-a", taken=3)
+
+    first = await ActivityEnvironment().run(renumber, taken)
+    retried = await ActivityEnvironment().run(renumber, taken)
+
+    assert first == retried == 6
+    assert await allocator(dev_server.client, task_queue).allocate("incident-b") == 7
