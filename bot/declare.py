@@ -27,6 +27,7 @@ from fireline.models import (
     IncidentStatus,
 )
 from fireline.policy import SeverityPolicy
+from fireline.render import operator
 from fireline.render.text import escape
 from fireline.settings import Settings
 from workflows.incident import IncidentWorkflow
@@ -116,7 +117,9 @@ class Declarer:
                 declaration.commander_id,
                 declaration.private,
             ),
-            static_summary=f"INC-{number} · {level.name}: {declaration.title}",
+            static_summary=operator.workflow_summary(
+                number, level.name, declaration.title, declaration.private
+            ),
             rpc_timeout=RPC_TIMEOUT,
         )
 

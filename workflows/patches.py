@@ -7,6 +7,10 @@ open incident predates it), remove. Replay tests over committed histories prove 
 # Stage: patch. The incident channel's id as a search attribute, upserted once the channel exists.
 INCIDENT_CHANNEL_SEARCH_ATTRIBUTE = "incident-channel-search-attribute"
 
+# Stage: patch. Declaration steps that need only the channel run side by side, the pin and each
+# bookmark as steps of their own; before it, the summary (with its pin) and the invites ran first.
+DECLARATION_STEPS_SIDE_BY_SIDE = "declaration-steps-side-by-side"
+
 # Stage: patch. The counter reads the record's highest number before its first allocation and
 # after a collision, so numbering that starts over (a new Temporal server) never repeats one.
 COUNTER_READS_RECORD_FLOOR = "counter-reads-record-floor"
