@@ -1,4 +1,5 @@
-"""The record activity: writes the incident as the workflow knows it into PostgreSQL.
+"""The record activities: write the incident as the workflow knows it into PostgreSQL, and read the
+highest number the record holds (where the incident counter starts).
 
 The database is a projection of the workflow's state, so every write is an upsert of the whole
 snapshot in one transaction: a retry, a duplicate or a later snapshot all converge on the same rows.
@@ -15,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from fireline.models import IncidentSnapshot
 from fireline.user_text import without_nul
@@ -90,6 +91,23 @@ ON CONFLICT (incident_id, event_key) DO NOTHING
 """
 
 
+# The error type of a snapshot refused because another incident holds its number.
+NUMBER_TAKEN = "IncidentNumberTaken"
+# PostgreSQL's name for `number ... UNIQUE` in 0001_incidents.sql.
+_NUMBER_CONSTRAINT = "incidents_number_key"
+
+_HIGHEST_NUMBER = "SELECT coalesce(max(number), 0) FROM incidents"
+# The counter waits on this read (workflows.policies.RECORD_FLOOR): the checkout and the query
+# each give up well within the activity's start-to-close.
+_FLOOR_CHECKOUT_SECONDS = 0.8
+_FLOOR_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = 800"
+
+
+def is_number_taken(err: ActivityError) -> bool:
+    """Whether the record refused the snapshot because another incident holds its number."""
+    return isinstance(err.cause, ApplicationError) and err.cause.type == NUMBER_TAKEN
+
+
 class RecordActivities:
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
         self._pool = pool
@@ -105,13 +123,30 @@ class RecordActivities:
             ):
                 await _write(conn, _storable(snapshot), _observed_at(snapshot))
         except (psycopg.IntegrityError, psycopg.DataError) as err:
-            # The snapshot itself cannot be stored (another incident holds this number): retrying
-            # would fail the same way forever.
+            # The snapshot itself cannot be stored (another incident holds this number, which
+            # the workflow replaces): retrying would fail the same way forever.
+            taken = (
+                isinstance(err, psycopg.errors.UniqueViolation)
+                and err.diag.constraint_name == _NUMBER_CONSTRAINT
+            )
             raise ApplicationError(
                 f"{snapshot.incident_id}: the record refused the snapshot: {err}",
-                type=type(err).__name__,
+                type=NUMBER_TAKEN if taken else type(err).__name__,
                 non_retryable=True,
             ) from err
+
+    @activity.defn(name="highest_incident_number")
+    async def highest_incident_number(self) -> int:
+        """The highest number the record holds, 0 when it holds none."""
+        async with (
+            self._pool.connection(timeout=_FLOOR_CHECKOUT_SECONDS) as conn,
+            conn.transaction(),
+        ):
+            await conn.execute(_FLOOR_STATEMENT_TIMEOUT)
+            cursor = await conn.execute(_HIGHEST_NUMBER)
+            row = await cursor.fetchone()
+        assert row is not None, "an aggregate always returns a row"
+        return int(row[0])
 
 
 async def _write(

@@ -15,6 +15,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.slack_errors import (
     describe,
@@ -30,6 +31,7 @@ from activities.types import (
     InviteInput,
     MessageResult,
     PinInput,
+    RenameChannelInput,
     StepResult,
     UpsertMessageInput,
 )
@@ -109,6 +111,36 @@ class SlackActivities:
                 if channel["name"] == name:
                     return dict(channel)
         return None
+
+    @activity.defn(name="rename_incident_channel")
+    async def rename_incident_channel(self, input: RenameChannelInput) -> ChannelRef:
+        """Name the channel after the incident's new number, as a new channel would be named.
+
+        A retry first looks whether an earlier attempt already did. A channel that is gone or
+        archived is not retried.
+        """
+        names = [
+            incident_channel_name(input.number, input.title, attempt=attempt)
+            for attempt in range(1, MAX_NAME_ATTEMPTS + 1)
+        ]
+        if _retrying():
+            current = await self._client.conversations_info(channel=input.channel_id)
+            if current["channel"]["name"] in names:
+                return await self._channel_ref(current["channel"])
+        for name in names:
+            try:
+                renamed = await self._client.conversations_rename(
+                    channel=input.channel_id, name=name
+                )
+                return await self._channel_ref(renamed["channel"])
+            except SlackApiError as err:
+                raise_if_not_permitted(err)
+                reason = refusal(err)
+                if reason is not None:
+                    raise ApplicationError(reason, type="SlackRefused", non_retryable=True) from err
+                if error_code(err) != "name_taken":
+                    raise
+        raise RuntimeError(f"every channel name for INC-{input.number} is taken")
 
     @activity.defn(name="describe_channel")
     async def describe_channel(self, input: DescribeChannelInput) -> None:

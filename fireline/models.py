@@ -97,6 +97,9 @@ class CounterState(BaseModel):
 
     last_number: int = 0
     recent: list[tuple[str, int]] = Field(default_factory=list)
+    # The counter has read the record's highest number (see IncidentCounterWorkflow): a new run
+    # reads it again when the last read failed.
+    floor_known: bool = False
     # Temporal caps an execution at 2,000 Updates; the counter continues as new well before.
     updates_per_run: int = Field(default=500, gt=0, le=1500)
 
@@ -105,3 +108,12 @@ class AllocateNumbersInput(BaseModel):
     # Incident workflow ids, allocated together in order: a key seen before (a retried allocation)
     # gets the number it was already given.
     keys: list[str] = Field(min_length=1)
+    # A number the record holds for another incident (an incident asking again after a
+    # collision): the counter reads the record's highest number again and allocates above both.
+    taken: int = Field(default=0, ge=0)
+
+
+class RenumberInput(BaseModel):
+    incident_id: str
+    # The number the record refused because another incident holds it.
+    taken: int

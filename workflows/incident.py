@@ -17,7 +17,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import RecordActivities
+    from activities.numbers import NumberActivities
+    from activities.records import RecordActivities, is_number_taken
     from activities.slack import SlackActivities
     from activities.types import (
         BookmarkInput,
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         InviteInput,
         MessageResult,
         PinInput,
+        RenameChannelInput,
         UpsertMessageInput,
     )
     from fireline import search_attributes
@@ -34,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         DeclareIncidentInput,
         IncidentSnapshot,
         IncidentStatus,
+        RenumberInput,
     )
     from fireline.render import incident as render
     from fireline.render import operator
@@ -397,11 +400,49 @@ class IncidentWorkflow:
                     **RECORD,
                 )
             except ActivityError as err:
+                if is_number_taken(err) and workflow.patched(patches.RENUMBER_TAKEN_NUMBER):
+                    await self._renumber()
+                    continue
                 # Only non-retryable errors end up here (bad data); the next change tries again.
                 workflow.logger.error(
                     "recording %s failed: %s", self._incident.reference, err.cause
                 )
             self._recorded_version = version
+
+    async def _renumber(self) -> None:
+        """The record holds this incident's number for another one (the counter started over and
+        could not read the record): take a fresh number and show it where the old one showed.
+        The record loop writes the incident again after."""
+        incident = self._incident
+        incident.number = await workflow.execute_activity_method(
+            NumberActivities.renumber_incident,
+            RenumberInput(incident_id=incident.incident_id, taken=incident.number),
+            summary=f"replace {incident.reference}, which the record holds for another incident",
+            **ESSENTIAL,
+        )
+        workflow.upsert_search_attributes(
+            [search_attributes.INCIDENT_NUMBER.value_set(incident.number)]
+        )
+        self._show_details()
+        # Steps already running were given the old number: rename and re-render after them.
+        await workflow.wait_condition(lambda: incident.declaration_complete)
+        assert incident.channel is not None
+        try:
+            incident.channel = await workflow.execute_activity_method(
+                SlackActivities.rename_incident_channel,
+                RenameChannelInput(
+                    channel_id=incident.channel.id,
+                    number=incident.number,
+                    title=incident.declaration.title,
+                ),
+                summary=f"rename {self._where()} after {incident.reference}",
+                **BEST_EFFORT,
+            )
+        except ActivityError as err:
+            workflow.logger.warning(
+                "could not rename %s's channel: %s", incident.reference, err.cause
+            )
+        await self._upsert_summary(pin=False)
 
 
 def _summary_problems(result: MessageResult) -> list[str]:
