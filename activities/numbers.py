@@ -15,8 +15,8 @@ from temporalio.client import Client
 from fireline.models import AllocateNumbersInput, RenumberInput
 from workflows.counter import allocate_numbers
 
-# Within the activity's start-to-close (workflows.policies.ESSENTIAL, 10 s), and longer than the
-# counter may spend reading the record's highest number (RECORD_FLOOR, 3 s).
+# Within the activity's start-to-close (workflows.activity_options.ESSENTIAL, 10 s), and longer
+# than the counter may spend reading the record's highest number (RECORD_FLOOR, 3 s).
 RPC_TIMEOUT = timedelta(seconds=8)
 
 

@@ -97,8 +97,8 @@ NUMBER_TAKEN = "IncidentNumberTaken"
 _NUMBER_CONSTRAINT = "incidents_number_key"
 
 _HIGHEST_NUMBER = "SELECT coalesce(max(number), 0) FROM incidents"
-# The counter waits on this read (workflows.policies.RECORD_FLOOR): the checkout and the query
-# each give up well within the activity's start-to-close.
+# The counter waits on this read (workflows.activity_options.RECORD_FLOOR): the checkout and the
+# query each give up well within the activity's start-to-close.
 _FLOOR_CHECKOUT_SECONDS = 0.8
 _FLOOR_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = 800"
 

@@ -15,15 +15,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.slack_errors import (
-    describe,
-    error_code,
-    raise_if_not_permitted,
-    refusal,
-    wait_if_rate_limited,
-)
+from activities.slack_errors import classify, describe
 from activities.types import (
     BookmarkInput,
     CreateChannelInput,
@@ -86,10 +79,11 @@ class SlackActivities:
                 )
                 return await self._channel_ref(created["channel"])
             except SlackApiError as err:
-                wait_if_rate_limited(err)
-                raise_if_not_permitted(err)
-                if error_code(err) != "name_taken":
-                    raise
+                failure = classify(err)
+                if failure.not_permitted:
+                    failure.give_up(err)
+                if failure.code != "name_taken":
+                    failure.retry(err)
             existing = await self._find_channel(name)
             if (
                 existing is not None
@@ -134,12 +128,9 @@ class SlackActivities:
                 )
                 return await self._channel_ref(renamed["channel"])
             except SlackApiError as err:
-                raise_if_not_permitted(err)
-                reason = refusal(err)
-                if reason is not None:
-                    raise ApplicationError(reason, type="SlackRefused", non_retryable=True) from err
-                if error_code(err) != "name_taken":
-                    raise
+                failure = classify(err)
+                if failure.code != "name_taken":
+                    failure.give_up(err)
         raise RuntimeError(f"every channel name for INC-{input.number} is taken")
 
     @activity.defn(name="describe_channel")
@@ -172,10 +163,10 @@ class SlackActivities:
                     channel=channel, ts=ts, text=input.text, blocks=input.blocks
                 )
         except SlackApiError as err:
-            reason = refusal(err)
-            if reason is None:
-                raise
-            return MessageResult(problem=reason)
+            failure = classify(err)
+            if failure.refusal is None:
+                failure.retry(err)
+            return MessageResult(problem=failure.refusal)
         pinned = await self._pinned_in_passing(channel, ts) if input.pin else True
         return MessageResult(channel=channel, ts=ts, pin_failed=not pinned)
 
@@ -230,7 +221,7 @@ class SlackActivities:
         try:
             await self._client.pins_add(channel=channel, timestamp=ts)
         except SlackApiError as err:
-            if error_code(err) != "already_pinned":
+            if classify(err).code != "already_pinned":
                 raise
 
     @activity.defn(name="pin_message")
@@ -239,10 +230,10 @@ class SlackActivities:
         try:
             await self._pin(input.channel, input.ts)
         except SlackApiError as err:
-            reason = refusal(err)
-            if reason is None:
-                raise
-            return StepResult(problems=[f"Could not pin the summary: {reason}"])
+            failure = classify(err)
+            if failure.refusal is None:
+                failure.retry(err)
+            return StepResult(problems=[f"Could not pin the summary: {failure.refusal}"])
         return StepResult()
 
     @activity.defn(name="add_bookmark")
@@ -269,17 +260,16 @@ class SlackActivities:
             )
             failures = list(response.get("errors") or [])
         except SlackApiError as err:
-            wait_if_rate_limited(err)
-            code = error_code(err)
-            if code == "already_in_channel":
+            failure = classify(err)
+            if failure.code == "already_in_channel":
                 return StepResult()
             failures = list(err.response.get("errors") or [])
             # Without per-user errors, a refusal about users applies to all of them; a problem
             # with the channel itself, or anything transient, is retried.
             if not failures:
-                if code in CHANNEL_REFUSALS or refusal(err) is None:
-                    raise
-                failures = [{"user": user, "error": code} for user in users]
+                if failure.code in CHANNEL_REFUSALS or failure.refusal is None:
+                    failure.retry(err)
+                failures = [{"user": user, "error": failure.code} for user in users]
         problems = [
             f"Could not invite <@{failure['user']}>: {describe(str(failure.get('error')))}"
             for failure in failures

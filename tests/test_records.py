@@ -20,7 +20,7 @@ from fireline.db.pool import connection_pool
 from fireline.db.queries import fetch_incident
 from fireline.models import ChannelRef, Declaration, IncidentSnapshot, IncidentStatus
 from fireline.policy import SeverityLevel
-from workflows.policies import RECORD_FLOOR
+from workflows.activity_options import RECORD_FLOOR
 
 DECLARED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     # run, and rebuilding pydantic schemas each time is costly.
     from fireline.models import AllocateNumbersInput, CounterState
     from workflows import patches
-    from workflows.policies import RECORD_FLOOR
+    from workflows.activity_options import RECORD_FLOOR
 
 # Keys remembered for retried allocations; retries come within minutes, not thousands of incidents.
 REMEMBERED_KEYS = 1000

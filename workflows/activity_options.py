@@ -1,4 +1,4 @@
-"""Timeouts and retry policies for the incident's activities, named by what they protect.
+"""Timeouts and retry policies for the activities, named by what they protect.
 
 Start-to-close timeouts are short because they are also how a crashed worker's activity is noticed:
 every call inside finishes or times out well within them (the Slack client's own timeout is 8 s).
