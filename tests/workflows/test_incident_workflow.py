@@ -162,6 +162,7 @@ def declare_input(*, private: bool = False) -> DeclareIncidentInput:
         feed_channel="CFEED",
         temporal_ui_url="http://localhost:8233",
         declared_at=datetime.now(UTC),
+        policy=policy,
     )
 
 
