@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
 from bot.app import build_app, slack_client
@@ -21,7 +22,7 @@ from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
-from tests.slack_requests import BotResponse, SlackRequests
+from tests.slack_requests import BotResponse, SlackRequests, ack_message
 from worker import build_worker, http_session
 from workflows.incident import IncidentWorkflow
 
@@ -154,6 +155,52 @@ class Stack:
             return incident if incident.declaration_complete else None
 
         return await eventually(complete, timeout=timeout)
+
+    async def declared_in_channel(self, user_id: str = REPORTER, **fields: Any) -> IncidentSnapshot:
+        """Declare an incident and wait until the bot can find it by its channel."""
+        workflow_id = await self.declare(user_id, **fields)
+        incident = await self.declared(workflow_id)
+        assert incident.channel is not None
+        query = f"IncidentChannel = '{incident.channel.id}'"
+
+        async def found() -> list[str]:
+            return [wf.id async for wf in self.temporal.list_workflows(query)]
+
+        assert await eventually(found) == [workflow_id]
+        return incident
+
+    async def command(
+        self, text: str, channel_id: str, user_id: str = REPORTER
+    ) -> tuple[str, dict[str, str]]:
+        """`/incident <text>` typed in a channel: what the person is shown, and the command's
+        fields (to deliver them again)."""
+        fields = self.slack.slash_command_fields(
+            "/incident", text=text, user_id=user_id, channel_id=channel_id
+        )
+        return await self.shown(fields), fields
+
+    async def shown(self, fields: dict[str, str]) -> str:
+        """Deliver a slash command; what the person is shown: the ack's text, or once the bot
+        acknowledged it empty, the ephemeral it sent to the command's response_url."""
+        answered = len(self.fake.responses())
+        text, response_type = ack_message(await self.slack.post_slash_command(fields))
+        assert response_type == "ephemeral"
+        if text:
+            return text
+        (posted,) = await eventually(lambda: self.fake.responses()[answered:])
+        assert posted["body"]["response_type"] == "ephemeral", posted
+        return str(posted["body"]["text"])
+
+    async def signals(self, workflow_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """(name, input) of every signal in the incident's history, oldest first."""
+        history = await self.temporal.get_workflow_handle(workflow_id).fetch_history()
+        signals = []
+        for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+                signaled = event.workflow_execution_signaled_event_attributes
+                (input,) = await self.temporal.data_converter.decode(signaled.input.payloads)
+                signals.append((signaled.signal_name, input))
+        return signals
 
     def tagged(self, channel: str | None, incident_id: str, step: str) -> list[dict[str, Any]]:
         """Messages Fireline posted in `channel` for this incident's `step` (by their metadata)."""
