@@ -65,15 +65,15 @@ async def open_incidents_text(temporal: Client, task_queue: str, policy: Severit
 async def _open_incidents(temporal: Client, task_queue: str) -> list[OpenIncident]:
     query = (
         f"WorkflowType = 'IncidentWorkflow' AND ExecutionStatus = 'Running' "
-        f"AND TaskQueue = '{task_queue}' AND {INCIDENT_PRIVATE.name} = false "
+        f"AND TaskQueue = '{task_queue}' AND {INCIDENT_NUMBER.name} IS NOT NULL "
+        f"AND {INCIDENT_PRIVATE.name} = false "
         f"AND {INCIDENT_STATUS.name} != '{IncidentStatus.CLOSED.value}'"
     )
     found = []
     async for execution in temporal.list_workflows(query):
         attributes = execution.typed_search_attributes
         number = attributes.get(INCIDENT_NUMBER)
-        if number is None:
-            continue  # started before it had a number: nothing to call it by
+        assert number is not None  # the query asks for it
         found.append(
             OpenIncident(
                 number=number,

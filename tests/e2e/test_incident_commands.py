@@ -15,6 +15,7 @@ from fireline.signals import ADD_NOTE, ASSIGN_ROLE, CHANGE_SEVERITY, CHANGE_STAT
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.stack import COMMANDER, LOOKER, REPORTER, fireline_stack
+from workflows.incident import IncidentWorkflow
 
 
 async def test_change_commands_send_their_change(
@@ -166,11 +167,24 @@ async def test_list_shows_open_public_incidents_most_severe_first(
                 f"<#{incident.channel.id}>"
             )
 
+        # An incident whose channel Slack has not created (yet) is listed too.
+        slack.faults.add("conversations.create", kind="error", error="restricted_action")
+        waiting = await stack.declare(severity="SEV2")
+        await eventually(lambda: slack.calls("conversations.create")[-1].response["ok"] is False)
+
+        async def visible() -> list[str]:
+            query = f"WorkflowId = '{waiting}'"
+            return [wf.id async for wf in stack.temporal.list_workflows(query)]
+
+        await eventually(visible)
+
         shown, _ = await stack.command("list", stack.feed, LOOKER)
+        number = (await stack.handle(waiting).query(IncidentWorkflow.get_incident)).number
         assert shown.splitlines() == [
             "*Open incidents* (private ones are not listed):",
             line(major, "SEV1", REPORTER),
             line(second_major, "SEV1", COMMANDER),
+            f"• *INC-{number}* · SEV2 · investigating · <@{REPORTER}> · channel not created yet",
             line(minor, "SEV3", REPORTER),
         ]
         assert secret.reference not in shown
