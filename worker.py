@@ -63,6 +63,7 @@ def build_worker(
             slack.pin_message,
             slack.add_bookmark,
             slack.invite_members,
+            records.record_changes,
             records.record_incident,
             records.highest_incident_number,
             numbers.renumber_incident,
