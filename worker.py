@@ -61,6 +61,8 @@ def build_worker(
             slack.describe_channel,
             slack.upsert_message,
             slack.pin_message,
+            slack.tell_user,
+            slack.archive_channel,
             slack.add_bookmark,
             slack.invite_members,
             records.record_changes,
