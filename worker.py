@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from typing import Any
 
@@ -19,6 +20,8 @@ from fireline.settings import Settings
 from fireline.temporal import connect
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
+
+log = logging.getLogger(__name__)
 
 
 def slack_activity_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWebClient:
@@ -71,3 +74,4 @@ async def run_worker(settings: Settings) -> None:
         build_worker(client, settings, http=http, db=db),
     ):
         await stop.wait()
+    log.info("Worker stopped")

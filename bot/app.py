@@ -88,6 +88,7 @@ async def run_bot(settings: Settings) -> None:
                 task.cancel()
             await asyncio.gather(connecting, stopping, return_exceptions=True)
             await handler.close_async()  # type: ignore[no-untyped-call]
+        log.info("Slack bot stopped")
         return
 
     runner = web.AppRunner(http_app(app))
@@ -96,3 +97,4 @@ async def run_bot(settings: Settings) -> None:
     log.info("Slack bot listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
     await stop.wait()
     await runner.cleanup()
+    log.info("Slack bot stopped")
