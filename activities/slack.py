@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
@@ -27,8 +28,9 @@ from activities.types import (
     CreateChannelInput,
     DescribeChannelInput,
     InviteInput,
-    InviteResult,
     MessageResult,
+    PinInput,
+    StepResult,
     UpsertMessageInput,
 )
 from fireline.channel_name import incident_channel_name
@@ -123,6 +125,7 @@ class SlackActivities:
             if ts is None:
                 posted = await self._client.chat_postMessage(
                     channel=channel,
+                    thread_ts=input.thread_ts,
                     text=input.text,
                     blocks=input.blocks,
                     metadata={
@@ -136,14 +139,23 @@ class SlackActivities:
                 await self._client.chat_update(
                     channel=channel, ts=ts, text=input.text, blocks=input.blocks
                 )
-            if input.pin:
-                await self._pin(channel, ts)
         except SlackApiError as err:
             reason = refusal(err)
             if reason is None:
                 raise
             return MessageResult(problem=reason)
-        return MessageResult(channel=channel, ts=ts)
+        pinned = await self._pinned_in_passing(channel, ts) if input.pin else True
+        return MessageResult(channel=channel, ts=ts, pin_failed=not pinned)
+
+    async def _pinned_in_passing(self, channel: str, ts: str) -> bool:
+        """Pin without failing the message: a refused or failing pin is retried by the workflow
+        as a step of its own, so the message is never posted twice for it."""
+        try:
+            await self._pin(channel, ts)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as err:
+            activity.logger.warning("pin in passing failed, leaving it to pin_message: %s", err)
+            return False
+        return True
 
     async def _resolve_channel(self, target: str) -> str:
         """A user ID means the bot's DM with that user."""
@@ -154,11 +166,20 @@ class SlackActivities:
 
     async def _find_message(self, channel: str, input: UpsertMessageInput) -> str | None:
         me = await self._me()
-        pages = await self._client.conversations_history(
-            channel=channel,
-            oldest=str(input.not_before.timestamp() - 60),
-            include_all_metadata=True,
-            limit=200,
+        oldest = str(input.not_before.timestamp() - 60)
+        # A reply lives in its thread, which channel history does not list.
+        pages = await (
+            self._client.conversations_replies(
+                channel=channel,
+                ts=input.thread_ts,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=200,
+            )
+            if input.thread_ts
+            else self._client.conversations_history(
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+            )
         )
         async for page in pages:
             for message in page["messages"]:
@@ -180,6 +201,18 @@ class SlackActivities:
             if error_code(err) != "already_pinned":
                 raise
 
+    @activity.defn(name="pin_message")
+    async def pin_message(self, input: PinInput) -> StepResult:
+        """Pin a message; pinning it again is harmless (`already_pinned`), so no lookup."""
+        try:
+            await self._pin(input.channel, input.ts)
+        except SlackApiError as err:
+            reason = refusal(err)
+            if reason is None:
+                raise
+            return StepResult(problems=[f"Could not pin the summary: {reason}"])
+        return StepResult()
+
     @activity.defn(name="add_bookmark")
     async def add_bookmark(self, input: BookmarkInput) -> None:
         if _retrying():
@@ -192,12 +225,12 @@ class SlackActivities:
         )
 
     @activity.defn(name="invite_members")
-    async def invite_members(self, input: InviteInput) -> InviteResult:
+    async def invite_members(self, input: InviteInput) -> StepResult:
         """Invite everyone who can be invited; report each who cannot, never fail for them."""
         me = await self._me()
         users = [user for user in dict.fromkeys(input.user_ids) if user != me["user_id"]]
         if not users:
-            return InviteResult()
+            return StepResult()
         try:
             response = await self._client.conversations_invite(
                 channel=input.channel_id, users=",".join(users), force=True
@@ -207,7 +240,7 @@ class SlackActivities:
             wait_if_rate_limited(err)
             code = error_code(err)
             if code == "already_in_channel":
-                return InviteResult()
+                return StepResult()
             failures = list(err.response.get("errors") or [])
             # Without per-user errors, a refusal about users applies to all of them; a problem
             # with the channel itself, or anything transient, is retried.
@@ -220,4 +253,4 @@ class SlackActivities:
             for failure in failures
             if failure.get("error") != "already_in_channel"
         ]
-        return InviteResult(problems=problems)
+        return StepResult(problems=problems)

@@ -34,6 +34,10 @@ class UpsertMessageInput(BaseModel):
     text: str
     blocks: list[dict[str, Any]] = Field(default_factory=list)
     ts: str | None = None
+    # Post as a reply in this message's thread.
+    thread_ts: str | None = None
+    # Pin it too, in passing: the common case in one step. A pin that fails does not fail the
+    # message (see MessageResult.pin_failed).
     pin: bool = False
     not_before: datetime
 
@@ -43,6 +47,13 @@ class MessageResult(BaseModel):
     ts: str | None = None
     # Set when Slack refused for a reason retrying cannot fix (not in channel, user deactivated).
     problem: str | None = None
+    # Posted, but the pin it asked for did not take: pin it as a step of its own (pin_message).
+    pin_failed: bool = False
+
+
+class PinInput(BaseModel):
+    channel: str
+    ts: str
 
 
 class BookmarkInput(BaseModel):
@@ -56,5 +67,7 @@ class InviteInput(BaseModel):
     user_ids: list[str]
 
 
-class InviteResult(BaseModel):
+class StepResult(BaseModel):
+    """What a best-effort step could not do, each said once in the incident channel."""
+
     problems: list[str] = Field(default_factory=list)

@@ -8,63 +8,85 @@ import signal
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
-from bot.declare import Declarer
-from bot.listeners import actions, commands, shortcuts, views
+from bot.authorize import (
+    TOKEN_REFUSED_MESSAGE,
+    BotTokenAuthorize,
+    SlackUnreachable,
+    unreachable_response,
+)
+from bot.http_endpoint import EVENTS_PATH, http_app
+from bot.incident_lookup import IncidentLookup
+from bot.listeners import actions, commands, events, shortcuts, views
+from bot.pending import PendingDeclarations, pending_declarations
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.temporal import connect
 
 log = logging.getLogger(__name__)
-EVENTS_PATH = "/slack/events"
 
 
-def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> AsyncApp:
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """The bot's Web API client; raises SettingsError when the bot cannot run."""
     missing = settings.missing_slack()
     if missing:
         raise SettingsError(f"{', '.join(missing)}: required to run the Slack bot")
     assert settings.slack_bot_token is not None
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
+    )
+
+
+def build_app(
+    settings: Settings,
+    temporal: Client,
+    policy: SeverityPolicy,
+    slack: AsyncWebClient,
+    pending: PendingDeclarations,
+) -> AsyncApp:
     signing_secret = settings.slack_signing_secret
     app = AsyncApp(
-        client=AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
-        ),
+        # Without a token of its own: each request's client gets it from the authorize result.
+        client=AsyncWebClient(base_url=settings.slack_api_base),
+        authorize=BotTokenAuthorize(slack),
+        user_facing_authorize_error_message=TOKEN_REFUSED_MESSAGE,
         signing_secret=signing_secret.get_secret_value() if signing_secret else "socket-mode",
         # In HTTP mode Bolt answers Slack as soon as ack() runs; the listener goes on after.
         process_before_response=False,
     )
-    commands.register(app, policy)
+    commands.register(app, policy, IncidentLookup(temporal))
     shortcuts.register(app, policy)
-    views.register(app, policy, Declarer(temporal, settings, policy))
+    views.register(app, policy, pending)
     actions.register(app)
+    events.register(app)
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        if isinstance(error, SlackUnreachable):
+            log.warning("answered %s with try again: %s", body.get("type") or "command", error)
+            return unreachable_response(body)
         log.exception("listener failed for %s", body.get("type"), exc_info=error)
+        return None
 
     return app
 
 
-def http_app(app: AsyncApp) -> web.Application:
-    web_app = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=app).web_app
-
-    async def health(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    web_app.router.add_get("/healthz", health)
-    return web_app
-
-
 async def run_bot(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM. Temporal is connected lazily, so the bot starts and answers
-    Slack even while Temporal is unreachable (declarations then retry, see bot.declare)."""
+    Slack even while Temporal is unreachable (declarations then retry, see bot.pending)."""
     policy = load_policy(settings.severity_policy_file)
+    slack = slack_client(settings)
     temporal = await connect(settings, lazy=True)
-    app = build_app(settings, temporal, policy)
+    async with pending_declarations(settings, temporal, policy, slack) as pending:
+        await _serve(build_app(settings, temporal, policy, slack, pending), settings)
+    log.info("Slack bot stopped")
+
+
+async def _serve(app: AsyncApp, settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -88,13 +110,12 @@ async def run_bot(settings: Settings) -> None:
                 task.cancel()
             await asyncio.gather(connecting, stopping, return_exceptions=True)
             await handler.close_async()  # type: ignore[no-untyped-call]
-        log.info("Slack bot stopped")
         return
 
-    runner = web.AppRunner(http_app(app))
+    assert settings.slack_signing_secret is not None  # slack_client refused to run without it
+    runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", settings.port).start()
     log.info("Slack bot listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
     await stop.wait()
     await runner.cleanup()
-    log.info("Slack bot stopped")

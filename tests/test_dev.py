@@ -222,6 +222,7 @@ def test_without_slack_everything_but_the_bot_runs(start_dev: DevFactory, ports:
     bot_line = banner["Slack bot"]
     assert bot_line.startswith("not started")
     assert "SLACK_BOT_TOKEN" in bot_line and "SLACK_SIGNING_SECRET" in bot_line
+    assert "SLACK_APP_TOKEN for Socket Mode" in bot_line  # Slack cannot reach localhost over HTTP
     assert banner["Temporal gRPC"].startswith(f"127.0.0.1:{ports.temporal}")
     assert [proc.cmdline()[-1] for proc in dev.tree if "fireline" in proc.cmdline()] == ["worker"]
     programs = {Path(proc.cmdline()[0]).name for proc in dev.tree}
