@@ -42,12 +42,20 @@ import os
 import threading
 import time
 
-_main = threading.main_thread().ident
 _call_soon_threadsafe = asyncio.base_events.BaseEventLoop.call_soon_threadsafe
 
 
+def _sdk_thread():
+    # The SDK's tokio threads, by the name they carry; Python's own threads (executors) go free.
+    try:
+        with open(f"/proc/self/task/{{threading.get_native_id()}}/comm") as comm:
+            return comm.read().startswith("tokio")
+    except OSError:
+        return False
+
+
 def call_soon_threadsafe(self, callback, *args, context=None):
-    held = threading.get_ident() != _main
+    held = _sdk_thread()
     if held:
         os.write(2, b"{HELD}\\n")
     handle = _call_soon_threadsafe(self, callback, *args, context=context)
