@@ -17,6 +17,13 @@ class CreateChannelInput(BaseModel):
     not_before: datetime
 
 
+class RenameChannelInput(BaseModel):
+    channel_id: str
+    # The incident's new number, after the record found its old one taken.
+    number: int
+    title: str
+
+
 class DescribeChannelInput(BaseModel):
     channel_id: str
     topic: str

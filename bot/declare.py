@@ -120,6 +120,7 @@ class Declarer:
             feed_channel=self._settings.slack_feed_channel,
             temporal_ui_url=str(self._settings.temporal_ui_url),
             declared_at=entry.declared_at,
+            policy=self._policy,
         )
         await self._temporal.start_workflow(
             IncidentWorkflow.run,
