@@ -92,6 +92,7 @@ async def run_bot(settings: Settings) -> None:
     temporal = await connect(settings, lazy=True)
     async with pending_declarations(settings, temporal, policy, slack) as pending:
         await _serve(build_app(settings, temporal, policy, slack, pending), settings)
+    log.info("Slack bot stopped")
 
 
 async def _serve(app: AsyncApp, settings: Settings) -> None:
