@@ -2,6 +2,8 @@
 
 The workflow checks every change again and is the judge: these only spare people a round trip.
 Each raises Refused with the valid choices; what people typed is escaped before it is quoted back.
+A change to what the incident already is passes: it may be a redelivery of the very request that
+made it so, which only the workflow can tell (it knows the request ids it applied) and ignores.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from workflows.incident.lifecycle import MoveRefused, allowed_moves, move
 
 
 def status_target(incident: IncidentSnapshot, typed: str) -> IncidentStatus:
-    """The status `typed` names (any case), if the incident may move there."""
+    """The status `typed` names (any case), if the incident may move there or is there."""
     current = incident.status
     choices = ", ".join(status.value for status in allowed_moves(current)) or "nothing"
     try:
@@ -24,22 +26,21 @@ def status_target(incident: IncidentSnapshot, typed: str) -> IncidentStatus:
         raise Refused(
             f"{what} {incident.reference} is {current.value}; it can move to: {choices}."
         ) from None
-    try:
-        move(current, target)
-    except MoveRefused as err:
-        raise Refused(f"{incident.reference}: {err}") from None
+    if target is not current:
+        try:
+            move(current, target)
+        except MoveRefused as err:
+            raise Refused(f"{incident.reference}: {err}") from None
     return target
 
 
-def severity_level(incident: IncidentSnapshot, policy: SeverityPolicy, typed: str) -> str:
-    """The policy's name of the level `typed` names (any case), unless the incident has it."""
+def severity_level(policy: SeverityPolicy, typed: str) -> str:
+    """The policy's name of the level `typed` names (any case)."""
     names = [level.name for level in policy.levels]
     level = next((name for name in names if name.lower() == typed.strip().lower()), None)
     if level is None:
         what = f"Unknown severity `{escape(typed)}`." if typed.strip() else "Which severity?"
         raise Refused(f"{what} Levels: {', '.join(names)}.")
-    if level == incident.severity.name:
-        raise Refused(f"{incident.reference} is already {level}.")
     return level
 
 

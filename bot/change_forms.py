@@ -124,7 +124,7 @@ def read_severity(
     view: View, incident: IncidentSnapshot, policy: SeverityPolicy, by: str
 ) -> Submission:
     try:
-        level = severity_level(incident, policy, _choice(view, "severity"))
+        level = severity_level(policy, _choice(view, "severity"))
     except Refused as err:
         return {"severity": str(err)}
     return CHANGE_SEVERITY, ChangeSeverityInput(severity=level, by=by, request_id=view["id"])

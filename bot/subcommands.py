@@ -114,7 +114,7 @@ async def change_status(req: CommandRequest) -> None:
 
 
 async def change_severity(req: CommandRequest) -> None:
-    level = severity_level(req.here, req.services.policy, req.typed)
+    level = severity_level(req.services.policy, req.typed)
     change = ChangeSeverityInput(severity=level, by=_user(req), request_id=_trigger(req))
     await req.send(CHANGE_SEVERITY, change, f"Asked {req.here.reference} to become {level}.")
 

@@ -15,14 +15,14 @@ from fireline.policy import load_policy
 POLICY = load_policy()
 
 
-def incident(status: IncidentStatus, severity: str = "SEV2") -> IncidentSnapshot:
-    level = POLICY.level(severity)
+def incident(status: IncidentStatus) -> IncidentSnapshot:
+    level = POLICY.level("SEV2")
     assert level is not None
     return IncidentSnapshot(
         incident_id="incident-T-V1",
         number=7,
         declaration=Declaration(
-            title="Checkout", severity=severity, reporter_id="U1", commander_id="U1"
+            title="Checkout", severity="SEV2", reporter_id="U1", commander_id="U1"
         ),
         severity=level,
         status=status,
@@ -39,6 +39,11 @@ def refusal(check: Callable[..., object], *args: object) -> str:
 
 def test_status_in_any_case_when_the_move_is_allowed() -> None:
     assert status_target(incident(IncidentStatus.MITIGATED), " Identified ") == "identified"
+
+
+def test_the_status_the_incident_has_passes_for_the_workflow_to_judge() -> None:
+    """It may be the redelivery of the request that set it, which the workflow ignores."""
+    assert status_target(incident(IncidentStatus.IDENTIFIED), "identified") == "identified"
 
 
 @pytest.mark.parametrize(
@@ -67,15 +72,11 @@ def test_refused_move_says_why_and_what_is_allowed() -> None:
 
 
 def test_severity_by_the_policy_name_in_any_case() -> None:
-    assert severity_level(incident(IncidentStatus.INVESTIGATING), POLICY, "sev1") == "SEV1"
-    message = refusal(severity_level, incident(IncidentStatus.INVESTIGATING), POLICY, "SEV9 <x>")
-    assert message == "Unknown severity `SEV9 &lt;x&gt;`. Levels: SEV1, SEV2, SEV3, SEV4."
-    assert refusal(severity_level, incident(IncidentStatus.INVESTIGATING), POLICY, "").startswith(
-        "Which severity?"
+    assert severity_level(POLICY, "sev1") == "SEV1"
+    assert refusal(severity_level, POLICY, "SEV9 <x>") == (
+        "Unknown severity `SEV9 &lt;x&gt;`. Levels: SEV1, SEV2, SEV3, SEV4."
     )
-    assert refusal(severity_level, incident(IncidentStatus.INVESTIGATING), POLICY, "sev2") == (
-        "INC-7 is already SEV2."
-    )
+    assert refusal(severity_level, POLICY, "").startswith("Which severity?")
 
 
 def test_role_by_the_policy_name_in_any_case() -> None:
