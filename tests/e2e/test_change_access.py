@@ -11,9 +11,9 @@ from temporalio.testing import WorkflowEnvironment
 from bot.incident_context import PRIVATE_ELSEWHERE
 from bot.refusal import UNREACHABLE
 from fireline.render.incident import ACTION_SET_SEVERITY, ACTION_SET_STATUS
-from tests.e2e.test_change_forms import opened_form, select
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
+from tests.incident_changes import opened_form, select
 from tests.stack import COMMANDER, LOOKER, REPORTER, Stack, fireline_stack, running_worker
 from workflows.counter import counter_workflow_id
 

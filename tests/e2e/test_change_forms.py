@@ -9,43 +9,12 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from bot.change_forms import SEVERITY_FORM, STATUS_FORM, UPDATE_FORM
-from fireline.models import IncidentSnapshot
 from fireline.render.incident import ACTION_POST_UPDATE, ACTION_SET_SEVERITY, ACTION_SET_STATUS
 from fireline.signals import CHANGE_SEVERITY, CHANGE_STATUS
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
-from tests.slack_requests import BotResponse
-from tests.stack import COMMANDER, REPORTER, Stack, fireline_stack
-
-
-async def press(
-    stack: Stack, action_id: str, incident: IncidentSnapshot, user_id: str = REPORTER
-) -> BotResponse:
-    """Press a button on the incident's pinned summary."""
-    assert incident.channel is not None
-    (summary,) = stack.tagged(incident.channel.id, incident.incident_id, "summary")
-    return await stack.slack.block_actions(
-        actions=[{"type": "button", "action_id": action_id, "value": incident.incident_id}],
-        user_id=user_id,
-        channel_id=incident.channel.id,
-        message=summary,
-    )
-
-
-async def opened_form(stack: Stack, action_id: str, incident: IncidentSnapshot) -> dict[str, Any]:
-    opened = len(stack.fake.views())
-    response = await press(stack, action_id, incident)
-    assert response.status == 200 and response.text == ""
-    (form,) = await eventually(lambda: stack.fake.views()[opened:])
-    return form
-
-
-def select(value: str) -> dict[str, Any]:
-    return {"value": {"type": "static_select", "selected_option": {"value": value}}}
-
-
-def text(value: str | None) -> dict[str, Any]:
-    return {"value": {"type": "plain_text_input", "value": value}}
+from tests.incident_changes import opened_form, press, said, select, text
+from tests.stack import COMMANDER, REPORTER, fireline_stack
 
 
 def options(block: dict[str, Any]) -> list[str]:
@@ -120,33 +89,38 @@ async def test_a_submission_with_mistakes_keeps_the_form_open_and_says_why(
 ) -> None:
     async with fireline_stack(slack, dev_server.client, database_url) as stack:
         incident = await stack.declared_in_channel()
+        assert incident.channel is not None
         ref = incident.reference
-        status = await opened_form(stack, ACTION_SET_STATUS, incident)
+        await stack.command("status mitigated", incident.channel.id)
+        await eventually(lambda: said(stack, incident, "to *mitigated*"))
+        # Opened while mitigated (so offering a reopen), submitted once it is identified.
+        stale = await opened_form(stack, ACTION_SET_STATUS, incident)
+        await stack.command("status identified", incident.channel.id)
+        await eventually(lambda: said(stack, incident, "*identified*"))
         severity = await opened_form(stack, ACTION_SET_SEVERITY, incident)
         update = await opened_form(stack, ACTION_POST_UPDATE, incident)
+        refused_move = (
+            f"{ref}: An incident cannot go from identified to investigating. "
+            "Allowed from identified: mitigated, resolved, closed."
+        )
 
         cases = [
             (
-                status,
+                stale,
                 {"status": select("investigating"), "note": text("x" * 3001)},
-                {
-                    "status": f"{ref}: The incident is already investigating. Allowed from "
-                    "investigating: identified, mitigated, resolved, closed.",
-                    "note": "Keep it to 3000 characters (it has 3001).",
-                },
+                {"status": refused_move, "note": "Keep it to 3000 characters (it has 3001)."},
             ),
             (
                 severity,
-                {"severity": select("SEV2")},
-                {"severity": f"{ref} is already SEV2."},
+                {"severity": select("SEV9")},
+                {"severity": "Unknown severity `SEV9`. Levels: SEV1, SEV2, SEV3, SEV4."},
             ),
             (
                 update,
                 {"text": text(" \u200b "), "status": select("investigating")},
                 {
                     "text": "Say what changed (letters or digits, not only spaces).",
-                    "status": f"{ref}: The incident is already investigating. Allowed from "
-                    "investigating: identified, mitigated, resolved, closed.",
+                    "status": refused_move,
                 },
             ),
         ]
@@ -154,4 +128,26 @@ async def test_a_submission_with_mistakes_keeps_the_form_open_and_says_why(
             response = await stack.slack.view_submission(form, user_id=REPORTER, values=values)
             assert response.json == {"response_action": "errors", "errors": errors}
 
-        assert await stack.signals(incident.incident_id) == []
+        assert [name for name, _ in await stack.signals(incident.incident_id)] == [
+            CHANGE_STATUS,
+            CHANGE_STATUS,
+        ]
+
+
+async def test_a_closed_incident_offers_no_status(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        incident = await stack.declared_in_channel()
+        assert incident.channel is not None
+        await stack.command("status closed", incident.channel.id)
+        await stack.handle(incident.incident_id).result()  # closing ends the workflow
+
+        answered = len(slack.responses())
+        await press(stack, ACTION_SET_STATUS, incident)
+        (posted,) = await eventually(lambda: slack.responses()[answered:])
+        assert posted["body"]["text"] == (
+            f"{incident.reference} is closed; a closed incident cannot change."
+        )
+        update = await opened_form(stack, ACTION_POST_UPDATE, incident)
+        assert [block.get("block_id") for block in update["view"]["blocks"]] == [None, "text"]

@@ -14,6 +14,7 @@ from bot.change_forms import UPDATE_FORM
 from fireline.signals import ADD_NOTE, ASSIGN_ROLE, CHANGE_SEVERITY, CHANGE_STATUS, POST_UPDATE
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
+from tests.incident_changes import said
 from tests.stack import COMMANDER, LOOKER, REPORTER, fireline_stack
 from workflows.incident import IncidentWorkflow
 
@@ -79,6 +80,15 @@ async def test_change_commands_send_their_change(
 
         assert await stack.signals(incident.incident_id) == expected
 
+        async def changed() -> bool:
+            now = await stack.handle(incident.incident_id).query(IncidentWorkflow.get_incident)
+            return now.timeline_length == len(cases)
+
+        await eventually(changed)
+        now = await stack.handle(incident.incident_id).query(IncidentWorkflow.get_incident)
+        assert (now.status, now.severity.name) == ("mitigated", "SEV1")
+        assert now.roles["comms"] == COMMANDER and now.roles["tech_lead"] == REPORTER
+
 
 async def test_a_redelivered_command_is_one_signal(
     slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
@@ -87,10 +97,15 @@ async def test_a_redelivered_command_is_one_signal(
         incident = await stack.declared_in_channel()
         assert incident.channel is not None
         told, command = await stack.command("status identified", incident.channel.id)
+        moved = f"moved *{incident.reference}* from investigating to *identified*"
+        await eventually(lambda: said(stack, incident, moved))
+        # Delivered again once the incident is identified: answered as the first delivery was.
+        assert told == f"Asked {incident.reference} to move to identified."
         assert await stack.shown(command) == told
 
         (signal,) = await stack.signals(incident.incident_id)
         assert signal[1]["request_id"] == command["trigger_id"]
+        assert len(said(stack, incident, moved)) == 1
 
 
 async def test_mistakes_are_answered_with_the_choices_and_change_nothing(
@@ -105,12 +120,9 @@ async def test_mistakes_are_answered_with_the_choices_and_change_nothing(
         answers = {
             "status": f"Which status? {moves}",
             "status fixed": f"Unknown status `fixed`. {moves}",
-            "status investigating": f"{ref}: The incident is already investigating. Allowed from "
-            "investigating: identified, mitigated, resolved, closed.",
             "severity": "Which severity? Levels: SEV1, SEV2, SEV3, SEV4.",
             "severity SEV9 &lt;x&gt;": "Unknown severity `SEV9 &lt;x&gt;`. Levels: SEV1, SEV2, "
             "SEV3, SEV4.",
-            "severity sev2": f"{ref} is already SEV2.",
             "role": f"Which role? {roles}",
             f"role boss <@{COMMANDER}>": f"Unknown role `boss`. {roles}",
             "role comms": "Pick the person with an @-mention from Slack's list: "
@@ -129,6 +141,34 @@ async def test_mistakes_are_answered_with_the_choices_and_change_nothing(
 
         assert await stack.signals(incident.incident_id) == []
         assert slack.responses() == []  # every answer was the acknowledgement itself
+
+
+async def test_a_move_is_refused_at_once_and_a_change_to_what_is_judged_by_the_workflow(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        incident = await stack.declared_in_channel()
+        assert incident.channel is not None
+        ref = incident.reference
+
+        # Only the workflow knows whether this is news or a redelivery: it answers.
+        shown, _ = await stack.command("status investigating", incident.channel.id)
+        assert shown == f"Asked {ref} to move to investigating."
+        (told,) = await eventually(lambda: slack.ephemerals(incident.channel.id))
+        assert told["user"] == REPORTER
+        assert told["text"] == (
+            f":no_entry_sign: {ref}: The incident is already investigating. Allowed from "
+            "investigating: identified, mitigated, resolved, closed."
+        )
+
+        await stack.command("status identified", incident.channel.id)
+        await eventually(lambda: said(stack, incident, "to *identified*"))
+        shown, _ = await stack.command("status investigating", incident.channel.id)
+        assert shown == (
+            f"{ref}: An incident cannot go from identified to investigating. "
+            "Allowed from identified: mitigated, resolved, closed."
+        )
+        assert len(await stack.signals(incident.incident_id)) == 2
 
 
 async def test_changes_outside_an_incident_channel_say_where_to_run_them(
@@ -167,6 +207,10 @@ async def test_list_shows_open_public_incidents_most_severe_first(
                 f"<#{incident.channel.id}>"
             )
 
+        closed = await stack.declared_in_channel(title="Old", severity="SEV1")
+        assert closed.channel is not None
+        await stack.command("status closed", closed.channel.id)
+        await stack.handle(closed.incident_id).result()  # closing ends the workflow
         # An incident whose channel Slack has not created (yet) is listed too.
         slack.faults.add("conversations.create", kind="error", error="restricted_action")
         waiting = await stack.declare(severity="SEV2")
@@ -187,7 +231,7 @@ async def test_list_shows_open_public_incidents_most_severe_first(
             f"• *INC-{number}* · SEV2 · investigating · <@{REPORTER}> · channel not created yet",
             line(minor, "SEV3", REPORTER),
         ]
-        assert secret.reference not in shown
+        assert secret.reference not in shown and closed.reference not in shown
 
 
 async def test_update_opens_its_form_and_the_submission_posts_the_update(
@@ -229,6 +273,9 @@ async def test_update_opens_its_form_and_the_submission_posts_the_update(
             submitted = await stack.slack.view_submission(form, user_id=COMMANDER, values=values)
             assert submitted.status == 200 and submitted.text == ""
 
+        await eventually(
+            lambda: said(stack, incident, f"*Update on {incident.reference}* (mitigated)")
+        )
         assert await stack.signals(incident.incident_id) == [
             (
                 POST_UPDATE,
