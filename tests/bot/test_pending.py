@@ -3,6 +3,7 @@ outbox is started by the next bot, and the reporter hears about it once, from on
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -18,6 +19,8 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from bot.app import slack_client
+from bot.declare import Declarer
+from bot.outbox import open_outbox
 from bot.outbox.base import PendingDeclaration
 from bot.pending import ADD_TIMEOUT_SECONDS, PendingDeclarations, pending_declarations
 from fireline.db.localpg import free_port
@@ -195,3 +198,41 @@ async def _exists(handle: WorkflowHandle[Any, Any]) -> bool:
 async def _empty(store: Store) -> bool:
     """Nothing is left in the outbox (a fresh bot finds nothing to claim, even when released)."""
     return await store.holder().claim() == []
+
+
+class CancellationSwallowingOutbox:
+    """An outbox whose claim swallows a cancellation once, as psycopg's pool can while it hands
+    out a connection."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.claiming = False
+        self.swallowed = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def claim(self) -> list[PendingDeclaration]:
+        self.claiming = True
+        try:
+            await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            self.swallowed += 1
+            return []
+        return list(await self._inner.claim())
+
+
+async def test_the_bot_stops_even_when_a_cancellation_is_swallowed(
+    files_store: Store, slack: FakeSlack, nowhere: Client
+) -> None:
+    settings = bot_settings(slack, nowhere, files_store)
+    async with open_outbox(settings) as outbox:
+        swallowing = CancellationSwallowingOutbox(outbox)
+        declarations = PendingDeclarations(
+            swallowing, Declarer(nowhere, settings, load_policy(), slack_client(settings))
+        )
+        async with declarations.running():
+            await eventually(lambda: swallowing.claiming)  # stopped while claiming
+        stopped = time.monotonic()
+    assert swallowing.swallowed == 1
+    assert time.monotonic() - stopped < 1
