@@ -23,9 +23,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -34,22 +31,12 @@ from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.migrate import apply_migrations
 from fireline.dev import temporal_cli
 from fireline.temporal import register_search_attributes
+from tests.helpers import worker_polling
 
 TASK_QUEUE = "fireline-stops"
 UP_TIMEOUT = 60
 STOP_TIMEOUT = 30
 FATAL = "Fatal Python error"
-
-
-async def worker_polling(client: Client, pid: int) -> bool:
-    described = await client.workflow_service.describe_task_queue(
-        DescribeTaskQueueRequest(
-            namespace="default",
-            task_queue=TaskQueue(name=TASK_QUEUE),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        )
-    )
-    return any(poller.identity.startswith(f"{pid}@") for poller in described.pollers)
 
 
 def bot_healthy(port: int) -> bool:
@@ -81,7 +68,7 @@ async def one_stop(command: str, env: dict[str, str], client: Client, log: Path)
             if child.poll() is not None:
                 return f"exit {child.returncode}"
             if command == "worker":
-                up = await worker_polling(client, child.pid)
+                up = await worker_polling(client, TASK_QUEUE, child.pid)
             else:
                 up = bot_healthy(int(env["PORT"]))
             if up:

@@ -18,7 +18,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from activities.types import (
         ArchiveChannelInput,
-        DescribeChannelInput,
         InviteInput,
         TellUserInput,
     )
@@ -31,7 +30,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.incident import lifecycle
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
-    from workflows.incident.steps import best_effort, upsert_message, upsert_summary
+    from workflows.incident.steps import (
+        best_effort,
+        describe_channel,
+        upsert_message,
+        upsert_summary,
+    )
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # Which status each status implies was reached on the way (resolving implies mitigating).
@@ -240,7 +244,7 @@ async def _in_step(
         )
     ]
     if topic:
-        steps.append(best_effort("set the topic", _set_topic(state)))
+        steps.append(best_effort("set the topic", describe_channel(state)))
     if state.feed_channel and incident.feed_ts and summary_changed:
         steps.append(best_effort("update the feed post", _update_feed(state)))
     if state.feed_channel and incident.feed_ts and feed_thread:
@@ -248,22 +252,6 @@ async def _in_step(
             best_effort("post the update to the feed", _feed_reply(state, event, feed_thread))
         )
     await asyncio.gather(*steps)
-
-
-async def _set_topic(state: IncidentState) -> list[str]:
-    incident = state.incident
-    assert incident.channel is not None
-    await workflow.execute_activity_method(
-        SlackActivities.describe_channel,
-        DescribeChannelInput(
-            channel_id=incident.channel.id,
-            topic=render.topic(incident),
-            purpose=render.purpose(incident),
-        ),
-        summary=f"set the topic of {state.where()}",
-        **BEST_EFFORT,
-    )
-    return []
 
 
 async def _update_feed(state: IncidentState) -> list[str]:
