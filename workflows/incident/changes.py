@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from temporalio import workflow
@@ -144,21 +144,17 @@ async def assign_role(state: IncidentState, change: signals.AssignRoleInput) -> 
         workflow.upsert_search_attributes(
             [search_attributes.INCIDENT_COMMANDER.value_set(change.user)]
         )
-    assert incident.channel is not None
-    await asyncio.gather(
-        _in_step(
-            state,
-            say.role_assigned(incident, change.by, role.name, change.user),
-            summary=f"say in {state.where()} who is {role.name}",
-        ),
-        best_effort(
-            f"invite the new {role.name}",
-            _invite(state, change.user),
-        ),
-        best_effort(
-            f"DM the new {role.name}",
-            _dm(state, change.user, say.role_dm(incident, change.by, role), role.name),
-        ),
+    await _in_step(
+        state,
+        say.role_assigned(incident, change.by, role.name, change.user),
+        summary=f"say in {state.where()} who is {role.name}",
+        also=[
+            best_effort(f"invite the new {role.name}", _invite(state, change.user)),
+            best_effort(
+                f"DM the new {role.name}",
+                _dm(state, change.user, say.role_dm(incident, change.by, role), role.name),
+            ),
+        ],
     )
 
 
@@ -223,25 +219,23 @@ async def _in_step(
     topic: bool = False,
     summary_changed: bool = True,
     feed_thread: render.Blocks | None = None,
+    also: Sequence[Awaitable[list[str]]] = (),
 ) -> None:
-    """After a change: the pinned summary first (what responders look at), then the message
-    saying what changed, the topic and the feed post side by side."""
+    """After a change: the pinned summary, which responders look at, before the next change is
+    applied; then, in the background and in the order of the changes, the message saying what
+    changed, the topic, the feed post and whatever else the change asked for (`also`)."""
     incident = state.incident
     assert incident.channel is not None
     state.show_details()
     if summary_changed:
         await upsert_summary(state, pin=False)
     event = f"event:{state.next_event - 1}"
-    steps: list[Awaitable[Any]] = [
-        upsert_message(
-            state,
-            event,
-            incident.channel.id,
-            blocks,
-            render.fallback_text(incident),
-            ESSENTIAL,
-            summary=summary,
-        )
+    steps: list[Awaitable[list[str]]] = [
+        best_effort(
+            "say what changed",
+            _say(state, event, blocks, summary),
+        ),
+        *also,
     ]
     if topic:
         steps.append(best_effort("set the topic", describe_channel(state)))
@@ -251,7 +245,28 @@ async def _in_step(
         steps.append(
             best_effort("post the update to the feed", _feed_reply(state, event, feed_thread))
         )
-    await asyncio.gather(*steps)
+    state.afterwards(_all(steps))
+
+
+async def _all(steps: Sequence[Awaitable[list[str]]]) -> None:
+    for problems in await asyncio.gather(*steps):
+        for problem in problems:
+            workflow.logger.warning("after a change: %s", problem)
+
+
+async def _say(state: IncidentState, event: str, blocks: render.Blocks, summary: str) -> list[str]:
+    incident = state.incident
+    assert incident.channel is not None
+    result = await upsert_message(
+        state,
+        event,
+        incident.channel.id,
+        blocks,
+        render.fallback_text(incident),
+        ESSENTIAL,
+        summary=summary,
+    )
+    return [result.problem] if result.problem else []
 
 
 async def _update_feed(state: IncidentState) -> list[str]:

@@ -40,6 +40,7 @@ class IncidentWorkflow:
         while state.incident.status is not IncidentStatus.CLOSED:
             await workflow.wait_condition(lambda: bool(state.pending))
             await changes.apply(state, state.pending.pop(0))
+        await state.settled()
         await changes.close(state)
         await workflow.wait_condition(
             lambda: state.recorded_version == state.version and workflow.all_handlers_finished()
