@@ -1,4 +1,4 @@
-"""The `fireline` command: dev, worker, bot, migrate."""
+"""The `fireline` command: dev, worker, bot, migrate, codec-server."""
 
 from __future__ import annotations
 
@@ -74,6 +74,18 @@ def bot() -> None:
     try:
         asyncio.run(run_bot(settings))
     except (SettingsError, PolicyError) as err:
+        _fail(err)
+
+
+@app.command("codec-server")
+def codec_server() -> None:
+    """Decode payloads for the Temporal UI and CLI (Temporal's remote codec protocol)."""
+    from fireline.codec_server import serve
+
+    settings = _settings()
+    try:
+        asyncio.run(serve(settings))
+    except SettingsError as err:
         _fail(err)
 
 
