@@ -28,6 +28,7 @@ from fireline.models import (
 )
 from fireline.policy import SeverityPolicy
 from fireline.render.text import escape
+from fireline.render.workflow_summary import workflow_summary
 from fireline.settings import Settings
 from workflows.incident import IncidentWorkflow
 
@@ -116,7 +117,7 @@ class Declarer:
                 declaration.commander_id,
                 declaration.private,
             ),
-            static_summary=f"INC-{number} · {level.name}: {declaration.title}",
+            static_summary=workflow_summary(number, level.name, declaration),
             rpc_timeout=RPC_TIMEOUT,
         )
 
