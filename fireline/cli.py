@@ -92,11 +92,12 @@ def codec_server() -> None:
 @app.command()
 def dev() -> None:
     """Run the whole stack locally: Temporal dev server, PostgreSQL, worker and bot."""
+    from fireline.db.localpg import LocalPostgresError
     from fireline.dev import DevStack
 
     settings = _settings()
     try:
         code = DevStack(settings).run()
-    except (SettingsError, PolicyError) as err:
+    except (SettingsError, PolicyError, LocalPostgresError) as err:
         _fail(err)
     _exit(code)
