@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.deadline import AttemptDeadlineInterceptor
 from activities.records import RecordActivities
 from activities.slack import SlackActivities
 from fireline.db.pool import connection_pool
@@ -20,17 +21,21 @@ from fireline.temporal import connect
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
 
+# Each outside HTTP call gives up well inside its activity's start-to-close timeout (10 s).
+HTTP_CALL_TIMEOUT = aiohttp.ClientTimeout(total=8)
+
+
+def http_session() -> aiohttp.ClientSession:
+    """The worker's one HTTP session: connections (and TLS) are reused, and every request through
+    it has a real timeout (a client given `session=` ignores its own `timeout`)."""
+    return aiohttp.ClientSession(timeout=HTTP_CALL_TIMEOUT)
+
 
 def slack_activity_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWebClient:
     # No retry handlers: a re-sent POST double-posts; Temporal retries the idempotent activity.
-    # One session for every call, so connections (and TLS) are reused.
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return AsyncWebClient(
-        token=token,
-        base_url=settings.slack_api_base,
-        timeout=8,
-        session=session,
-        retry_handlers=[],
+        token=token, base_url=settings.slack_api_base, session=session, retry_handlers=[]
     )
 
 
@@ -47,10 +52,12 @@ def build_worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=[IncidentWorkflow, IncidentCounterWorkflow],
+        interceptors=[AttemptDeadlineInterceptor()],
         activities=[
             slack.create_incident_channel,
             slack.describe_channel,
             slack.upsert_message,
+            slack.pin_message,
             slack.add_bookmark,
             slack.invite_members,
             records.record_incident,
@@ -66,7 +73,7 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with (
-        aiohttp.ClientSession() as http,
+        http_session() as http,
         connection_pool(settings.require_database_url()) as db,
         build_worker(client, settings, http=http, db=db),
     ):

@@ -18,6 +18,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from fireline.models import IncidentSnapshot
+from fireline.user_text import without_nul
 
 # mitigated_at / resolved_at keep the first time the record saw that status (resolving implies
 # mitigating) and are cleared when the incident is reopened.
@@ -102,10 +103,10 @@ class RecordActivities:
                 conn.transaction(),
                 conn.pipeline(),
             ):
-                await _write(conn, snapshot, _observed_at(snapshot))
+                await _write(conn, _storable(snapshot), _observed_at(snapshot))
         except (psycopg.IntegrityError, psycopg.DataError) as err:
-            # The snapshot itself cannot be stored (another incident holds this number, a NUL
-            # byte in a text): retrying would fail the same way forever.
+            # The snapshot itself cannot be stored (another incident holds this number): retrying
+            # would fail the same way forever.
             raise ApplicationError(
                 f"{snapshot.incident_id}: the record refused the snapshot: {err}",
                 type=type(err).__name__,
@@ -178,6 +179,18 @@ async def _write(
             f"{declaration.title}",
         },
     )
+
+
+def _storable(snapshot: IncidentSnapshot) -> IncidentSnapshot:
+    """The snapshot without NUL in what people typed: PostgreSQL refuses it in text, forever."""
+    declaration = snapshot.declaration
+    typed = {
+        "title": without_nul(declaration.title),
+        "description": without_nul(declaration.description),
+        "impact": without_nul(declaration.impact),
+        "tags": [without_nul(tag) for tag in declaration.tags],
+    }
+    return snapshot.model_copy(update={"declaration": declaration.model_copy(update=typed)})
 
 
 def _observed_at(snapshot: IncidentSnapshot) -> datetime:

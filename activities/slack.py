@@ -27,8 +27,9 @@ from activities.types import (
     CreateChannelInput,
     DescribeChannelInput,
     InviteInput,
-    InviteResult,
     MessageResult,
+    PinInput,
+    StepResult,
     UpsertMessageInput,
 )
 from fireline.channel_name import incident_channel_name
@@ -123,6 +124,7 @@ class SlackActivities:
             if ts is None:
                 posted = await self._client.chat_postMessage(
                     channel=channel,
+                    thread_ts=input.thread_ts,
                     text=input.text,
                     blocks=input.blocks,
                     metadata={
@@ -154,11 +156,20 @@ class SlackActivities:
 
     async def _find_message(self, channel: str, input: UpsertMessageInput) -> str | None:
         me = await self._me()
-        pages = await self._client.conversations_history(
-            channel=channel,
-            oldest=str(input.not_before.timestamp() - 60),
-            include_all_metadata=True,
-            limit=200,
+        oldest = str(input.not_before.timestamp() - 60)
+        # A reply lives in its thread, which channel history does not list.
+        pages = await (
+            self._client.conversations_replies(
+                channel=channel,
+                ts=input.thread_ts,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=200,
+            )
+            if input.thread_ts
+            else self._client.conversations_history(
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+            )
         )
         async for page in pages:
             for message in page["messages"]:
@@ -180,6 +191,18 @@ class SlackActivities:
             if error_code(err) != "already_pinned":
                 raise
 
+    @activity.defn(name="pin_message")
+    async def pin_message(self, input: PinInput) -> StepResult:
+        """Pin a message; pinning it again is harmless (`already_pinned`), so no lookup."""
+        try:
+            await self._pin(input.channel, input.ts)
+        except SlackApiError as err:
+            reason = refusal(err)
+            if reason is None:
+                raise
+            return StepResult(problems=[f"Could not pin the summary: {reason}"])
+        return StepResult()
+
     @activity.defn(name="add_bookmark")
     async def add_bookmark(self, input: BookmarkInput) -> None:
         if _retrying():
@@ -192,12 +215,12 @@ class SlackActivities:
         )
 
     @activity.defn(name="invite_members")
-    async def invite_members(self, input: InviteInput) -> InviteResult:
+    async def invite_members(self, input: InviteInput) -> StepResult:
         """Invite everyone who can be invited; report each who cannot, never fail for them."""
         me = await self._me()
         users = [user for user in dict.fromkeys(input.user_ids) if user != me["user_id"]]
         if not users:
-            return InviteResult()
+            return StepResult()
         try:
             response = await self._client.conversations_invite(
                 channel=input.channel_id, users=",".join(users), force=True
@@ -207,7 +230,7 @@ class SlackActivities:
             wait_if_rate_limited(err)
             code = error_code(err)
             if code == "already_in_channel":
-                return InviteResult()
+                return StepResult()
             failures = list(err.response.get("errors") or [])
             # Without per-user errors, a refusal about users applies to all of them; a problem
             # with the channel itself, or anything transient, is retried.
@@ -220,4 +243,4 @@ class SlackActivities:
             for failure in failures
             if failure.get("error") != "already_in_channel"
         ]
-        return InviteResult(problems=problems)
+        return StepResult(problems=problems)

@@ -22,6 +22,8 @@ REFUSALS = {
     "cannot_dm_bot": "bots cannot receive direct messages",
     "messages_tab_disabled": "the user has turned off direct messages from apps",
     "restricted_action": "the workspace does not allow the bot to do this",
+    "too_many_pins": "the channel already has as many pins as Slack allows",
+    "not_pinnable": "Slack does not allow pinning this message",
 }
 
 

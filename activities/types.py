@@ -34,6 +34,9 @@ class UpsertMessageInput(BaseModel):
     text: str
     blocks: list[dict[str, Any]] = Field(default_factory=list)
     ts: str | None = None
+    # Post as a reply in this message's thread.
+    thread_ts: str | None = None
+    # Only incidents declared before pinning became its own step (PinInput) still ask for this.
     pin: bool = False
     not_before: datetime
 
@@ -43,6 +46,11 @@ class MessageResult(BaseModel):
     ts: str | None = None
     # Set when Slack refused for a reason retrying cannot fix (not in channel, user deactivated).
     problem: str | None = None
+
+
+class PinInput(BaseModel):
+    channel: str
+    ts: str
 
 
 class BookmarkInput(BaseModel):
@@ -56,5 +64,7 @@ class InviteInput(BaseModel):
     user_ids: list[str]
 
 
-class InviteResult(BaseModel):
+class StepResult(BaseModel):
+    """What a best-effort step could not do, each said once in the incident channel."""
+
     problems: list[str] = Field(default_factory=list)

@@ -8,19 +8,26 @@ import signal
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
+from bot.authorize import (
+    TOKEN_REFUSED_MESSAGE,
+    BotTokenAuthorize,
+    SlackUnreachable,
+    unreachable_response,
+)
 from bot.declare import Declarer
-from bot.listeners import actions, commands, shortcuts, views
+from bot.http_endpoint import EVENTS_PATH, http_app
+from bot.incident_lookup import IncidentLookup
+from bot.listeners import actions, commands, events, shortcuts, views
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.temporal import connect
 
 log = logging.getLogger(__name__)
-EVENTS_PATH = "/slack/events"
 
 
 def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> AsyncApp:
@@ -29,34 +36,33 @@ def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> A
         raise SettingsError(f"{', '.join(missing)}: required to run the Slack bot")
     assert settings.slack_bot_token is not None
     signing_secret = settings.slack_signing_secret
+    bot_client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
+    )
     app = AsyncApp(
-        client=AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
-        ),
+        # Without a token of its own: each request's client gets it from the authorize result.
+        client=AsyncWebClient(base_url=settings.slack_api_base),
+        authorize=BotTokenAuthorize(bot_client),
+        user_facing_authorize_error_message=TOKEN_REFUSED_MESSAGE,
         signing_secret=signing_secret.get_secret_value() if signing_secret else "socket-mode",
         # In HTTP mode Bolt answers Slack as soon as ack() runs; the listener goes on after.
         process_before_response=False,
     )
-    commands.register(app, policy)
+    commands.register(app, policy, IncidentLookup(temporal))
     shortcuts.register(app, policy)
     views.register(app, policy, Declarer(temporal, settings, policy))
     actions.register(app)
+    events.register(app)
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        if isinstance(error, SlackUnreachable):
+            log.warning("answered %s with try again: %s", body.get("type") or "command", error)
+            return unreachable_response(body)
         log.exception("listener failed for %s", body.get("type"), exc_info=error)
+        return None
 
     return app
-
-
-def http_app(app: AsyncApp) -> web.Application:
-    web_app = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=app).web_app
-
-    async def health(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    web_app.router.add_get("/healthz", health)
-    return web_app
 
 
 async def run_bot(settings: Settings) -> None:
@@ -90,7 +96,8 @@ async def run_bot(settings: Settings) -> None:
             await handler.close_async()  # type: ignore[no-untyped-call]
         return
 
-    runner = web.AppRunner(http_app(app))
+    assert settings.slack_signing_secret is not None  # build_app refused to run without it
+    runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", settings.port).start()
     log.info("Slack bot listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)

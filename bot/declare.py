@@ -27,8 +27,8 @@ from fireline.models import (
     IncidentStatus,
 )
 from fireline.policy import SeverityPolicy
+from fireline.render import operator
 from fireline.render.text import escape
-from fireline.render.workflow_summary import workflow_summary
 from fireline.settings import Settings
 from workflows.incident import IncidentWorkflow
 
@@ -117,7 +117,9 @@ class Declarer:
                 declaration.commander_id,
                 declaration.private,
             ),
-            static_summary=workflow_summary(number, level.name, declaration),
+            static_summary=operator.workflow_summary(
+                number, level.name, declaration.title, declaration.private
+            ),
             rpc_timeout=RPC_TIMEOUT,
         )
 

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from pydantic import AliasChoices, BaseModel, Field, ValidationError
 
 from fireline.models import TEXT_MAX, TITLE_MAX, Declaration
 from fireline.policy import SeverityPolicy
 from fireline.render.text import plain, truncate
+from fireline.user_text import multi_line, one_line
 
 CALLBACK_ID = "declare_incident"
 VALUE = "value"  # every input's action_id; the block_id names the field
+
+
+class SourceMessage(BaseModel):
+    """The message a declaration starts from (message shortcut), carried in private_metadata."""
+
+    channel_id: str | None = None
+    ts: str | None = None
+    # Forms opened before the channel and ts were carried named it `source_permalink`.
+    permalink: str | None = Field(
+        default=None, validation_alias=AliasChoices("permalink", "source_permalink")
+    )
 
 
 def declare_modal(
@@ -18,7 +31,7 @@ def declare_modal(
     reporter_id: str,
     *,
     description: str = "",
-    source_permalink: str | None = None,
+    source: SourceMessage | None = None,
 ) -> dict[str, Any]:
     default = policy.level(policy.default)
     options = [
@@ -88,7 +101,7 @@ def declare_modal(
         "title": plain("Declare incident", 24),
         "submit": plain("Declare", 24),
         "close": plain("Cancel", 24),
-        "private_metadata": json.dumps({"source_permalink": source_permalink}),
+        "private_metadata": source.model_dump_json() if source else "{}",
         "blocks": blocks,
     }
 
@@ -138,9 +151,9 @@ def read_submission(
         return dict(values.get(block_id, {}).get(VALUE) or {})
 
     errors: dict[str, str] = {}
-    title = (field("title").get("value") or "").strip()
+    title = one_line(field("title").get("value") or "")
     if not title:
-        errors["title"] = "Give the incident a title."
+        errors["title"] = "Give the incident a title (letters or digits, not only spaces)."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Keep the title to {TITLE_MAX} characters (this one has {len(title)})."
 
@@ -151,7 +164,7 @@ def read_submission(
 
     texts = {}
     for block_id, label in (("description", "description"), ("impact", "impact")):
-        text = (field(block_id).get("value") or "").strip()
+        text = multi_line(field(block_id).get("value") or "")
         if len(text) > TEXT_MAX:
             errors[block_id] = f"Keep the {label} to {TEXT_MAX} characters (it has {len(text)})."
         texts[block_id] = text
@@ -164,9 +177,9 @@ def read_submission(
     if errors:
         return errors
     try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        metadata = {}  # not ours (or mangled): the form's fields are all that matters
+        source = SourceMessage.model_validate_json(view.get("private_metadata") or "{}")
+    except ValidationError:
+        source = SourceMessage()  # not ours (or mangled): the form's fields are all that matters
     return Declaration(
         title=title,
         severity=str(severity),
@@ -176,6 +189,8 @@ def read_submission(
         commander_id=field("commander").get("selected_user") or reporter_id,
         private=bool(field("private").get("selected_options")),
         tags=tags,
-        source_permalink=metadata.get("source_permalink"),
+        source_permalink=source.permalink,
+        source_channel_id=source.channel_id,
+        source_ts=source.ts,
         team_id=team_id,
     )

@@ -174,7 +174,7 @@ class DevStack:
         if missing:
             lines.append(
                 f"  Slack bot       not started: set {' and '.join(missing)} "
-                "(see docs/slack-app.md)"
+                "(locally, SLACK_APP_TOKEN for Socket Mode instead; see docs/slack-app.md)"
             )
         elif self._settings.slack_app_token is not None:
             lines.append("  Slack bot       Socket Mode")

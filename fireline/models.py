@@ -36,6 +36,8 @@ class Declaration(BaseModel):
     tags: list[str] = Field(default_factory=list)
     # Set when declared from a message shortcut: the message the incident started from.
     source_permalink: str | None = None
+    source_channel_id: str | None = None
+    source_ts: str | None = None
     team_id: str | None = None
 
 
@@ -58,6 +60,11 @@ class ChannelRef(BaseModel):
     url: str
 
 
+def incident_reference(number: int) -> str:
+    """How people name an incident: INC-12."""
+    return f"INC-{number}"
+
+
 class IncidentSnapshot(BaseModel):
     """The incident as the workflow knows it; what queries return and what the record stores."""
 
@@ -78,7 +85,7 @@ class IncidentSnapshot(BaseModel):
 
     @property
     def reference(self) -> str:
-        return f"INC-{self.number}"
+        return incident_reference(self.number)
 
 
 class CounterState(BaseModel):

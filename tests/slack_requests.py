@@ -49,6 +49,16 @@ class BotResponse:
         return json.loads(self.text) if self.text.strip() else None
 
 
+def ack_message(response: BotResponse) -> tuple[str, str]:
+    """(text, response_type) of a slash command's immediate answer; Slack shows a plain-text body,
+    or JSON without a response_type, to the invoking user only."""
+    assert response.status == 200, response.text
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        body = response.json
+        return body["text"], body.get("response_type", "ephemeral")
+    return response.text, "ephemeral"
+
+
 class SlackRequests:
     def __init__(
         self,

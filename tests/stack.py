@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from temporalio.client import Client, WorkflowHandle
 
-from bot.app import build_app, http_app
+from bot.app import build_app
+from bot.http_endpoint import http_app
 from fireline.db.pool import connection_pool
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
@@ -22,7 +22,7 @@ from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
 from tests.slack_requests import BotResponse, SlackRequests
-from worker import build_worker
+from worker import build_worker, http_session
 from workflows.incident import IncidentWorkflow
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -195,7 +195,8 @@ class Stack:
 async def bot_server(settings: Settings, temporal: Client) -> AsyncIterator[str]:
     """The bot's HTTP endpoint on a free loopback port; yields its URL."""
     app = build_app(settings, temporal, load_policy(settings.severity_policy_file))
-    runner = web.AppRunner(http_app(app))
+    assert settings.slack_signing_secret is not None
+    runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -232,7 +233,7 @@ async def fireline_stack(
             yield stack
             return
         async with (
-            aiohttp.ClientSession() as http,
+            http_session() as http,
             connection_pool(database_url) as db,
             build_worker(temporal, settings, http=http, db=db),
         ):

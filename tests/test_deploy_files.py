@@ -370,6 +370,12 @@ def test_manifest_has_the_required_sections(manifest: dict[str, Any]) -> None:
         assert isinstance(settings[key], bool), key
 
 
+def test_manifest_ships_for_socket_mode(manifest: dict[str, Any]) -> None:
+    """As shipped the app works from a laptop: Slack cannot reach a bot on localhost over HTTP.
+    A deployment behind a public URL switches to HTTP mode (docs/slack-app.md)."""
+    assert manifest["settings"]["socket_mode_enabled"] is True
+
+
 def test_manifest_declares_the_incident_command(manifest: dict[str, Any]) -> None:
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     incident = commands["/incident"]

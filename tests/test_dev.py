@@ -246,6 +246,7 @@ def test_without_slack_everything_but_the_bot_runs(
     bot_line = banner["Slack bot"]
     assert bot_line.startswith("not started")
     assert "SLACK_BOT_TOKEN" in bot_line and "SLACK_SIGNING_SECRET" in bot_line
+    assert "SLACK_APP_TOKEN for Socket Mode" in bot_line  # Slack cannot reach localhost over HTTP
     assert banner["Temporal gRPC"].startswith(f"127.0.0.1:{ports.temporal}")
     assert fireline_children(dev) == ["codec-server", "worker"]
     programs = {Path(proc.cmdline()[0]).name for proc in dev.tree}

@@ -200,15 +200,23 @@ async def test_number_taken_by_another_incident_is_not_retryable(database_url: s
     assert await count(database_url, "incidents") == 1
 
 
-async def test_unstorable_text_is_not_retryable(database_url: str) -> None:
+async def test_nul_in_typed_text_is_stored_without_it(database_url: str) -> None:
     snapshot = make_snapshot()
-    bad = snapshot.model_copy(
-        update={"declaration": snapshot.declaration.model_copy(update={"impact": "a\x00b"})}
+    typed = {
+        "title": "Disk\x00 full",
+        "description": "a\x00b",
+        "impact": "\x00c",
+        "tags": ["x\x00"],
+    }
+    await record(
+        database_url,
+        snapshot.model_copy(update={"declaration": snapshot.declaration.model_copy(update=typed)}),
     )
-    with pytest.raises(ApplicationError) as caught:
-        await record(database_url, bad)
-    assert caught.value.non_retryable
-    assert await count(database_url, "incidents") == 0
+
+    row = await fetch_incident(database_url, snapshot.incident_id)
+    assert row is not None
+    assert (row["title"], row["description"], row["impact"]) == ("Disk full", "ab", "c")
+    assert row["tags"] == ["x"]
 
 
 async def test_database_down_raises_a_retryable_error() -> None:

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.declare_form import declare_modal
+from bot.declare_form import SourceMessage, declare_modal
 from fireline.policy import SeverityPolicy
 
 GLOBAL_SHORTCUT = "declare_incident"
@@ -31,25 +31,23 @@ def register(app: AsyncApp, policy: SeverityPolicy) -> None:
         reporter = body["user"]["id"]
         message = body.get("message") or {}
         text = message.get("text") or ""
+        channel_id, ts = body["channel"]["id"], message["ts"]
+        source = SourceMessage(channel_id=channel_id, ts=ts)
         # Open first, inside the trigger's 3 seconds; the permalink lookup fills it in afterwards.
         opened = await client.views_open(
-            trigger_id=body["trigger_id"], view=declare_modal(policy, reporter, description=text)
+            trigger_id=body["trigger_id"],
+            view=declare_modal(policy, reporter, description=text, source=source),
         )
         try:
-            link = await client.chat_getPermalink(
-                channel=body["channel"]["id"], message_ts=message["ts"]
-            )
+            link = await client.chat_getPermalink(channel=channel_id, message_ts=ts)
         except SlackApiError:
             return  # the form stays usable with the text alone
-        permalink = str(link["permalink"])
+        source.permalink = str(link["permalink"])
         view = opened["view"]
         await client.views_update(
             view_id=view["id"],
             hash=view["hash"],
             view=declare_modal(
-                policy,
-                reporter,
-                description=f"{text}\n\nFrom: {permalink}",
-                source_permalink=permalink,
+                policy, reporter, description=f"{text}\n\nFrom: {source.permalink}", source=source
             ),
         )

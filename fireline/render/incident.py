@@ -131,6 +131,43 @@ def reporter_dm_blocks(incident: IncidentSnapshot) -> Blocks:
     ]
 
 
+def commander_dm_blocks(incident: IncidentSnapshot) -> Blocks:
+    """The commander named at declaration learns it from Fireline, with the way in."""
+    channel = f"<#{incident.channel.id}>" if incident.channel else "its channel"
+    return [
+        {
+            "type": "section",
+            "text": mrkdwn(
+                f"<@{incident.declaration.reporter_id}> named you incident commander of "
+                f"*{incident.reference}* ({escape(incident.severity.name)})."
+            ),
+        },
+        {"type": "section", "text": plain(incident.declaration.title, 3000)},
+        {
+            "type": "section",
+            "text": mrkdwn(
+                f"Join {channel}: the commander coordinates the response, keeps the status "
+                "current and decides when it is resolved."
+            ),
+        },
+    ]
+
+
+def source_thread_blocks(incident: IncidentSnapshot) -> Blocks:
+    """The reply under the message an incident was declared from."""
+    assert incident.channel is not None
+    return [
+        {
+            "type": "section",
+            "text": mrkdwn(
+                f":rotating_light: <@{incident.declaration.reporter_id}> declared "
+                f"*{incident.reference}* from this message. The response is in "
+                f"<#{incident.channel.id}>."
+            ),
+        }
+    ]
+
+
 def channel_refused_blocks(incident: IncidentSnapshot, reason: str) -> Blocks:
     """Told to the reporter once when Slack will not create the incident's channel."""
     return [

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from bot.listeners.commands import HELP
+from bot.help import HELP
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
-from tests.slack_requests import BotResponse
+from tests.slack_requests import ack_message
 from tests.stack import COMMANDER, LOOKER, REPORTER, Stack, fireline_stack
 
 MESSAGE_TEXT = "Checkout returns 500s for everyone since 10:02 <@ULOOKER> *help*"
@@ -40,16 +40,6 @@ def assert_declaration_modal(view: dict[str, Any], user_id: str) -> None:
     blocks = blocks_by_id(view)
     assert {"title", "severity", "description", "impact", "commander", "private"} <= set(blocks)
     assert blocks["commander"]["element"]["initial_user"] == user_id
-
-
-def ack_message(response: BotResponse) -> tuple[str, str]:
-    """(text, response_type) of a slash command's immediate answer; Slack shows a plain-text body,
-    or JSON without a response_type, to the invoking user only."""
-    assert response.status == 200, response.text
-    if response.headers.get("Content-Type", "").startswith("application/json"):
-        body = response.json
-        return body["text"], body.get("response_type", "ephemeral")
-    return response.text, "ephemeral"
 
 
 def methods(stack: Stack) -> list[str]:
@@ -89,7 +79,7 @@ async def test_global_shortcut_opens_the_modal(
     assert opened.args["trigger_id"] == trigger_ids[-1]
     assert view["user"] == REPORTER
     assert_declaration_modal(view["view"], REPORTER)
-    assert json.loads(view["private_metadata"]) == {"source_permalink": None}
+    assert json.loads(view["private_metadata"]) == {}
 
 
 async def test_message_shortcut_prefills_the_modal_and_declares_from_the_message(
@@ -131,7 +121,11 @@ async def test_message_shortcut_prefills_the_modal_and_declares_from_the_message
         assert_declaration_modal(view["view"], REPORTER)
         description = blocks_by_id(view["view"])["description"]["element"]["initial_value"]
         assert description == f"{MESSAGE_TEXT}\n\nFrom: {permalink}"
-        assert json.loads(view["private_metadata"]) == {"source_permalink": permalink}
+        assert json.loads(view["private_metadata"]) == {
+            "channel_id": stack.feed,
+            "ts": ts,
+            "permalink": permalink,
+        }
 
         submitted = await stack.submit(
             view, title="Checkout errors", severity="SEV2", description=description
@@ -148,6 +142,11 @@ async def test_message_shortcut_prefills_the_modal_and_declares_from_the_message
         bookmarks = {b["title"]: b["link"] for b in slack.bookmarks(incident.channel.id)}
         assert bookmarks["Source message"] == permalink
         assert bookmarks[f"{incident.reference} in Temporal"] == incident.workflow_url
+
+        # The thread the incident started from learns where the response is, once.
+        (reply,) = stack.tagged(stack.feed, incident.incident_id, "source_thread")
+        assert reply["thread_ts"] == ts
+        assert f"<#{incident.channel.id}>" in json.dumps(reply["blocks"])
 
     links = [
         element["text"]

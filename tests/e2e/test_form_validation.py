@@ -11,8 +11,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 import fireline
+from fireline.db.queries import fetch_incident
 from fireline.models import TEXT_MAX, TITLE_MAX
 from tests.fakes.slack import FakeSlack
+from tests.helpers import eventually
 from tests.slack_requests import BotResponse
 from tests.stack import LOOKER, REPORTER, Stack, fireline_stack
 
@@ -85,6 +87,8 @@ async def rejected(stack: Stack, **fields: Any) -> dict[str, str]:
     [
         pytest.param({"title": ""}, "title", ["title"], id="blank-title"),
         pytest.param({"title": "   \n\t  "}, "title", ["title"], id="whitespace-title"),
+        pytest.param({"title": "\u200b\u200c\ufeff"}, "title", ["title"], id="zero-width-title"),
+        pytest.param({"title": "\u202e\u2066\u2069"}, "title", ["title"], id="bidi-only-title"),
         pytest.param(
             {"title": "t" * (TITLE_MAX + 1)},
             "title",
@@ -125,6 +129,23 @@ async def test_bad_input_is_refused_on_its_field_and_nothing_happens(
     assert list(errors) == [block_id]
     for words in must_say:
         assert words in errors[block_id]
+
+
+async def test_invisible_characters_are_dropped_and_the_record_is_written(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        workflow_id = await stack.declare(
+            title="\u202eDisk\u200b full",
+            description="before\x00after",
+            impact="\x00none",
+        )
+        incident = await stack.declared(workflow_id)
+        row = await eventually(lambda: fetch_incident(database_url, workflow_id))
+
+    assert incident.declaration.title == "Disk full"
+    assert incident.channel is not None and incident.channel.name.endswith("-disk-full")
+    assert (row["title"], row["description"], row["impact"]) == ("Disk full", "beforeafter", "none")
 
 
 async def test_unknown_tag_is_refused(

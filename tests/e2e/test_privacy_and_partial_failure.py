@@ -106,4 +106,6 @@ async def test_feed_channel_without_the_bot_and_a_deactivated_commander(
         said = str(notices[0]["blocks"])
         assert f"<#{outsider_feed}>" in said and "not a member" in said
         assert f"<@{COMMANDER}>" in said
-        assert len(incident.problems) == 2
+        # Not invited, not DMed (the commander's own DM), and no feed post: said once each.
+        assert len(incident.problems) == 3
+        assert f"Could not DM <@{COMMANDER}>: the user is deactivated" in incident.problems

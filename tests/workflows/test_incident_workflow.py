@@ -18,8 +18,9 @@ from activities.types import (
     CreateChannelInput,
     DescribeChannelInput,
     InviteInput,
-    InviteResult,
     MessageResult,
+    PinInput,
+    StepResult,
     UpsertMessageInput,
 )
 from fireline.models import ChannelRef, Declaration, DeclareIncidentInput, IncidentSnapshot
@@ -32,7 +33,12 @@ class FakeActivities:
     """Stand-ins recording what the workflow asked for."""
 
     def __init__(
-        self, *, record_failures: int = 0, bookmark_fails: bool = False, channel_refusals: int = 0
+        self,
+        *,
+        record_failures: int = 0,
+        bookmark_fails: bool = False,
+        pin_fails: bool = False,
+        channel_refusals: int = 0,
     ) -> None:
         self.calls: Counter[str] = Counter()
         self.messages: list[UpsertMessageInput] = []
@@ -42,6 +48,9 @@ class FakeActivities:
         self._record_failures = record_failures
         self._channel_refusals = channel_refusals
         self._bookmark_fails = bookmark_fails
+        self._pin_fails = pin_fails
+        # When (workflow time) each step was scheduled, by step name.
+        self.scheduled: dict[str, datetime] = {}
 
     def all(self) -> list[object]:
         @activity.defn(name="create_incident_channel")
@@ -62,9 +71,17 @@ class FakeActivities:
         @activity.defn(name="upsert_message")
         async def upsert(input: UpsertMessageInput) -> MessageResult:
             self.messages.append(input)
+            self.scheduled.setdefault(input.step, activity.info().scheduled_time)
             if input.step == "feed":
                 return MessageResult(problem="the bot is not a member of that channel")
             return MessageResult(channel=input.channel, ts=f"1.{len(self.messages)}")
+
+        @activity.defn(name="pin_message")
+        async def pin(input: PinInput) -> StepResult:
+            self.calls["pin"] += 1
+            if self._pin_fails:
+                raise RuntimeError("pins are down")
+            return StepResult()
 
         @activity.defn(name="add_bookmark")
         async def bookmark(input: BookmarkInput) -> None:
@@ -73,9 +90,9 @@ class FakeActivities:
                 raise RuntimeError("bookmarks are down")
 
         @activity.defn(name="invite_members")
-        async def invite(input: InviteInput) -> InviteResult:
+        async def invite(input: InviteInput) -> StepResult:
             self.invites.append(input)
-            return InviteResult(problems=["Could not invite <@UGONE>: the user is deactivated"])
+            return StepResult(problems=["Could not invite <@UGONE>: the user is deactivated"])
 
         @activity.defn(name="record_incident")
         async def record(snapshot: IncidentSnapshot) -> None:
@@ -84,7 +101,7 @@ class FakeActivities:
                 raise ConnectionError("database is down")
             self.records.append(snapshot)
 
-        return [create_channel, describe, upsert, bookmark, invite, record]
+        return [create_channel, describe, upsert, pin, bookmark, invite, record]
 
 
 def declare_input(*, private: bool = False) -> DeclareIncidentInput:
@@ -143,13 +160,50 @@ async def test_problems_are_reported_once_and_the_rest_completes(
     assert incident.summary_ts is not None
     # The bookmark was retried for its whole budget (15 skipped minutes), then given up on.
     assert fakes.calls["bookmark"] > 3
-    assert any(p.startswith("Gave up trying to bookmark the links") for p in incident.problems)
+    assert any(
+        p.startswith("Gave up trying to bookmark INC-42 in Temporal") for p in incident.problems
+    )
     assert "Could not invite <@UGONE>: the user is deactivated" in incident.problems
     assert any("Could not post to <#CFEED>" in p for p in incident.problems)
     steps = [message.step for message in fakes.messages]
     assert steps.count("problems") == 1
     assert {"summary", "feed", "reporter_dm"} <= set(steps)
     assert set(fakes.invites[0].user_ids) == {"UREP", "UCMD", "UALWAYS"}
+    assert fakes.calls["pin"] == 1
+
+
+async def test_a_failing_pin_holds_back_no_announcement(time_skipping: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(pin_fails=True)
+    incident = await run_declaration(time_skipping, fakes, declare_input())
+
+    # The pin was retried for its whole budget, while everything else went out at once.
+    assert fakes.calls["pin"] > 3
+    assert any(p.startswith("Gave up trying to pin the summary") for p in incident.problems)
+    summary = fakes.scheduled["summary"]
+    for step in ("reporter_dm", "commander_dm", "feed"):
+        assert fakes.scheduled[step] - summary < timedelta(seconds=5), step
+    assert fakes.scheduled["problems"] - summary > timedelta(minutes=10)
+
+
+async def test_the_commander_gets_a_dm_with_the_channel_and_role(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities()
+    await run_declaration(time_skipping, fakes, declare_input())
+
+    (dm,) = [message for message in fakes.messages if message.step == "commander_dm"]
+    assert dm.channel == "UCMD"
+    assert "<#C42>" in str(dm.blocks) and "incident commander" in str(dm.blocks)
+
+
+async def test_a_commander_who_reported_gets_one_dm(time_skipping: WorkflowEnvironment) -> None:
+    fakes = FakeActivities()
+    input = declare_input()
+    input.declaration.commander_id = input.declaration.reporter_id
+    await run_declaration(time_skipping, fakes, input)
+
+    steps = [message.step for message in fakes.messages]
+    assert "reporter_dm" in steps and "commander_dm" not in steps
 
 
 async def test_private_incident_skips_the_feed_and_policy_invites(

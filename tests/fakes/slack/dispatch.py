@@ -78,11 +78,22 @@ class Dispatcher:
             )
 
     def handle(
-        self, method: str, args: dict[str, Any], token: str | None, key: str | None = None
+        self,
+        method: str,
+        args: dict[str, Any],
+        token: str | None,
+        key: str | None = None,
+        *,
+        client_gone: Callable[[], bool] | None = None,
     ) -> Outcome:
         delay, rule = self.faults.match(method, args)
         if delay > 0:
             time.sleep(delay)
+            # Latency comes before the effect; a request whose client gave up meanwhile is
+            # dropped undone, as a front end drops work for a closed connection.
+            if client_gone is not None and client_gone():
+                self._record(method, args, 0, fault="client_gone")
+                return Outcome(drop=True)
         if rule is not None and rule.kind != "drop_after_effect":
             return self._fault(method, args, rule)
         status, response = self._execute(method, args, token, key)

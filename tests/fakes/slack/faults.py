@@ -1,7 +1,8 @@
 """Fault injection rules for the fake Slack.
 
-Rules are matched in the order they were added. ``latency`` rules add a delay
-and matching continues; the first other matching rule decides the outcome.
+Rules are matched in the order they were added. ``latency`` rules add a delay before the effect
+(a client that hangs up meanwhile gets nothing done) and matching continues; the first other
+matching rule decides the outcome.
 ``times`` counts how many requests a rule may still affect (None: until removed);
 ``when`` is a predicate on the request's normalised args.
 """

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import sys
 import threading
@@ -90,8 +91,18 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             token = auth.removeprefix("Bearer ").strip()
-        outcome = self.server.dispatcher.handle(method, normalise(args), token, key)
+        outcome = self.server.dispatcher.handle(
+            method, normalise(args), token, key, client_gone=self._client_gone
+        )
         self._send(outcome)
+
+    def _client_gone(self) -> bool:
+        """The client hung up while its request waited (its own timeout): readable with no data."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _send(self, outcome: Outcome) -> None:
         # Keep-alive like Slack's own servers; only an injected drop closes the connection.

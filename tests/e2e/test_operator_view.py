@@ -1,0 +1,73 @@
+"""What an operator reads in the Temporal UI: the incident's summary and details, and a summary on
+every activity and timer, none of which reveals a private incident's title."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import WorkflowHandle
+from temporalio.converter import DataConverter
+from temporalio.testing import WorkflowEnvironment
+
+from tests.fakes.slack import FakeSlack
+from tests.stack import fireline_stack
+
+SCHEDULED = {
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_TIMER_STARTED,
+}
+
+
+async def operator_view(
+    handle: WorkflowHandle[object, object], converter: DataConverter
+) -> tuple[str, str, list[str]]:
+    """(static summary, current details, summary of every activity and timer scheduled)."""
+    description = await handle.describe()
+    static = await description.static_summary()
+    metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    history = await handle.fetch_history()
+    summaries = []
+    for event in history.events:
+        if event.event_type in SCHEDULED:
+            assert event.user_metadata.HasField("summary"), event
+            (summary,) = await converter.decode([event.user_metadata.summary], [str])
+            summaries.append(summary)
+    return static or "", metadata.current_details, summaries
+
+
+async def test_an_incident_reads_as_what_it_is(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        workflow_id = await stack.declare(title="Checkout is failing", severity="SEV2")
+        incident = await stack.declared(workflow_id)
+        static, details, summaries = await operator_view(
+            stack.handle(workflow_id), stack.temporal.data_converter
+        )
+
+    assert incident.channel is not None
+    assert static == f"{incident.reference} · SEV2: Checkout is failing"
+    assert static in details and "Status: investigating" in details
+    assert f"post the summary in #{incident.channel.name}" in summaries
+    assert f"pin the summary in #{incident.channel.name}" in summaries
+    assert "announce the incident in the feed channel" in summaries
+    assert f"record {incident.reference} in PostgreSQL" in summaries
+
+
+async def test_a_private_incident_shows_no_title(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        workflow_id = await stack.declare(title="Layoffs leaked", severity="SEV1", private=True)
+        incident = await stack.declared(workflow_id)
+        static, details, summaries = await operator_view(
+            stack.handle(workflow_id), stack.temporal.data_converter
+        )
+
+    assert incident.channel is not None
+    assert static == f"{incident.reference} · SEV1: private incident"
+    assert static in details and "Status: investigating" in details
+    assert "post the summary in the incident channel" in summaries
+    for shown in (static, details, *summaries):
+        assert "layoffs" not in shown.lower(), shown
+        assert incident.channel.name not in shown, shown
