@@ -71,14 +71,15 @@ class DevStack:
         self._data.mkdir(parents=True, exist_ok=True)
         try:
             shared = self._encryption_env()
-            self._start_temporal(codec=bool(shared))
+            encrypted = "FIRELINE_ENCRYPTION_KEYS" in shared
+            self._start_temporal(codec=encrypted)
             database_url = self._start_postgres()
             settings = self._settings.model_copy(update={"database_url": database_url})
             asyncio.run(migrate(settings))
             shared["DATABASE_URL"] = database_url
             env_file = write_env_file(self._data, shared)
             env = {**os.environ, **shared}
-            if "FIRELINE_ENCRYPTION_KEYS" in shared:
+            if encrypted:
                 self._spawn("codec-server", [sys.executable, "-m", "fireline", "codec-server"], env)
                 wait_for_port(settings.codec_server_host, settings.codec_server_port, timeout=30)
             self._spawn("worker", [sys.executable, "-m", "fireline", "worker"], env)
@@ -94,13 +95,14 @@ class DevStack:
         self._stop.set()
 
     def _encryption_env(self) -> dict[str, str]:
-        """FIRELINE_ENCRYPTION_KEYS for the children: the configured keys, else the dev key."""
+        """FIRELINE_ENCRYPTION_KEYS for the children (the configured keys, else the dev key), or
+        FIRELINE_ENCRYPTION=off when that was asked for."""
         keys = self._settings.fireline_encryption_keys
         if keys is None and self._settings.fireline_encryption == "on":
             keys = SecretStr(encryption_keys(self._data))
             self._settings = self._settings.model_copy(update={"fireline_encryption_keys": keys})
         if self._settings.encryption_keyring() is None:
-            return {}
+            return {"FIRELINE_ENCRYPTION": "off"}
         assert keys is not None
         return {"FIRELINE_ENCRYPTION_KEYS": keys.get_secret_value()}
 

@@ -298,6 +298,23 @@ def test_without_slack_everything_but_the_bot_runs(
     dev.assert_nothing_left(ports)
 
 
+def test_encryption_off_runs_no_codec_server_and_says_so(
+    start_dev: DevFactory, ports: Ports, data_dir: Path
+) -> None:
+    dev = start_dev(FIRELINE_ENCRYPTION="off")
+    banner = dev.banner()
+
+    assert banner["Codec server"].startswith("not started")
+    assert fireline_children(dev) == ["worker"]
+    assert not (data_dir / "encryption-keys").exists()
+    assert "FIRELINE_ENCRYPTION=off\n" in (data_dir / "env").read_text()
+    for _ in deadline_loop(30, "the worker warned that payloads are unencrypted"):
+        if "FIRELINE_ENCRYPTION=off: workflow payloads are stored" in dev.stderr():
+            break
+    assert dev.stop() == 0, dev.stderr()
+    dev.assert_nothing_left(ports)
+
+
 async def test_with_slack_the_bot_answers_slash_commands(
     start_dev: DevFactory, ports: Ports, slack: FakeSlack
 ) -> None:
