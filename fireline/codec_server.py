@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"
+# A batch may hold several payloads of up to Temporal's 2 MB each; aiohttp's default is 1 MB.
+MAX_BODY = 32 * 2**20
 
 
 def build_codec_app(
@@ -71,7 +73,7 @@ def build_codec_app(
             content_type="application/json",
         )
 
-    app = web.Application(middlewares=[cors_and_auth])
+    app = web.Application(middlewares=[cors_and_auth], client_max_size=MAX_BODY)
     app.router.add_route("*", "/{path:.*}", dispatch)
     return app
 

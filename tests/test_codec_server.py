@@ -148,3 +148,9 @@ async def test_a_non_loopback_address_without_a_token_is_refused(host: str) -> N
     )
     with pytest.raises(SettingsError, match=f"^CODEC_SERVER_HOST: {host} is reachable"):
         await serve(settings)
+
+
+async def test_a_batch_larger_than_a_megabyte_decodes(codec: Codec) -> None:
+    big = [await sealed(KEYS, plain(b"x" * 900_000)) for _ in range(2)]
+    status, text, _ = await codec.post("/decode", body(*big))
+    assert status == 200 and parsed(text) == [plain(b"x" * 900_000)] * 2
