@@ -18,9 +18,13 @@ TEXT_MAX = 3000
 
 
 class IncidentStatus(StrEnum):
+    """In the lifecycle's order; the moves between them are in workflows/lifecycle.py."""
+
     INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
     MITIGATED = "mitigated"
     RESOLVED = "resolved"
+    CLOSED = "closed"
 
 
 class Declaration(BaseModel):
