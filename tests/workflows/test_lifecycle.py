@@ -47,7 +47,7 @@ def test_every_pair_of_statuses(before: S, after: S) -> None:
 def test_refusals_say_why() -> None:
     with pytest.raises(MoveRefused, match="already investigating"):
         move(S.INVESTIGATING, S.INVESTIGATING)
-    with pytest.raises(MoveRefused, match="closed incident cannot change.*nothing"):
+    with pytest.raises(MoveRefused, match=r"closed incident cannot change.*nothing"):
         move(S.CLOSED, S.INVESTIGATING)
     with pytest.raises(MoveRefused, match="from resolved to mitigated"):
         move(S.RESOLVED, S.MITIGATED)
