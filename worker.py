@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.deadline import AttemptDeadlineInterceptor
+from activities.numbers import NumberActivities
 from activities.records import RecordActivities
 from activities.slack import SlackActivities
 from fireline.db.pool import connection_pool
@@ -48,6 +49,7 @@ def build_worker(
 ) -> Worker:
     slack = SlackActivities(slack_activity_client(settings, http))
     records = RecordActivities(db)
+    numbers = NumberActivities(client, settings.temporal_task_queue)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
@@ -55,12 +57,16 @@ def build_worker(
         interceptors=[AttemptDeadlineInterceptor()],
         activities=[
             slack.create_incident_channel,
+            slack.rename_incident_channel,
             slack.describe_channel,
             slack.upsert_message,
             slack.pin_message,
             slack.add_bookmark,
             slack.invite_members,
+            records.record_changes,
             records.record_incident,
+            records.highest_incident_number,
+            numbers.renumber_incident,
         ],
     )
 

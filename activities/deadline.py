@@ -44,7 +44,9 @@ class AttemptDeadlineInterceptor(Interceptor):
 
 class _Inbound(ActivityInboundInterceptor):
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-        budget = attempt_budget(activity.info(), datetime.now(UTC))
+        info = activity.info()
+        # A local activity's timeouts are enforced by the worker itself, attempt by attempt.
+        budget = None if info.is_local else attempt_budget(info, datetime.now(UTC))
         if budget is None:
             return await super().execute_activity(input)
         deadline = asyncio.timeout(budget.total_seconds())

@@ -11,17 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
 
-from activities.slack_errors import (
-    describe,
-    error_code,
-    raise_if_not_permitted,
-    refusal,
-    wait_if_rate_limited,
-)
+from activities.slack_errors import classify, describe
 from activities.types import (
     BookmarkInput,
     CreateChannelInput,
@@ -29,6 +24,7 @@ from activities.types import (
     InviteInput,
     MessageResult,
     PinInput,
+    RenameChannelInput,
     StepResult,
     UpsertMessageInput,
 )
@@ -83,10 +79,11 @@ class SlackActivities:
                 )
                 return await self._channel_ref(created["channel"])
             except SlackApiError as err:
-                wait_if_rate_limited(err)
-                raise_if_not_permitted(err)
-                if error_code(err) != "name_taken":
-                    raise
+                failure = classify(err)
+                if failure.not_permitted:
+                    failure.give_up(err)
+                if failure.code != "name_taken":
+                    failure.retry(err)
             existing = await self._find_channel(name)
             if (
                 existing is not None
@@ -108,6 +105,33 @@ class SlackActivities:
                 if channel["name"] == name:
                     return dict(channel)
         return None
+
+    @activity.defn(name="rename_incident_channel")
+    async def rename_incident_channel(self, input: RenameChannelInput) -> ChannelRef:
+        """Name the channel after the incident's new number, as a new channel would be named.
+
+        A retry first looks whether an earlier attempt already did. A channel that is gone or
+        archived is not retried.
+        """
+        names = [
+            incident_channel_name(input.number, input.title, attempt=attempt)
+            for attempt in range(1, MAX_NAME_ATTEMPTS + 1)
+        ]
+        if _retrying():
+            current = await self._client.conversations_info(channel=input.channel_id)
+            if current["channel"]["name"] in names:
+                return await self._channel_ref(current["channel"])
+        for name in names:
+            try:
+                renamed = await self._client.conversations_rename(
+                    channel=input.channel_id, name=name
+                )
+                return await self._channel_ref(renamed["channel"])
+            except SlackApiError as err:
+                failure = classify(err)
+                if failure.code != "name_taken":
+                    failure.give_up(err)
+        raise RuntimeError(f"every channel name for INC-{input.number} is taken")
 
     @activity.defn(name="describe_channel")
     async def describe_channel(self, input: DescribeChannelInput) -> None:
@@ -138,14 +162,23 @@ class SlackActivities:
                 await self._client.chat_update(
                     channel=channel, ts=ts, text=input.text, blocks=input.blocks
                 )
-            if input.pin:
-                await self._pin(channel, ts)
         except SlackApiError as err:
-            reason = refusal(err)
-            if reason is None:
-                raise
-            return MessageResult(problem=reason)
-        return MessageResult(channel=channel, ts=ts)
+            failure = classify(err)
+            if failure.refusal is None:
+                failure.retry(err)
+            return MessageResult(problem=failure.refusal)
+        pinned = await self._pinned_in_passing(channel, ts) if input.pin else True
+        return MessageResult(channel=channel, ts=ts, pin_failed=not pinned)
+
+    async def _pinned_in_passing(self, channel: str, ts: str) -> bool:
+        """Pin without failing the message: a refused or failing pin is retried by the workflow
+        as a step of its own, so the message is never posted twice for it."""
+        try:
+            await self._pin(channel, ts)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as err:
+            activity.logger.warning("pin in passing failed, leaving it to pin_message: %s", err)
+            return False
+        return True
 
     async def _resolve_channel(self, target: str) -> str:
         """A user ID means the bot's DM with that user."""
@@ -188,7 +221,7 @@ class SlackActivities:
         try:
             await self._client.pins_add(channel=channel, timestamp=ts)
         except SlackApiError as err:
-            if error_code(err) != "already_pinned":
+            if classify(err).code != "already_pinned":
                 raise
 
     @activity.defn(name="pin_message")
@@ -197,10 +230,10 @@ class SlackActivities:
         try:
             await self._pin(input.channel, input.ts)
         except SlackApiError as err:
-            reason = refusal(err)
-            if reason is None:
-                raise
-            return StepResult(problems=[f"Could not pin the summary: {reason}"])
+            failure = classify(err)
+            if failure.refusal is None:
+                failure.retry(err)
+            return StepResult(problems=[f"Could not pin the summary: {failure.refusal}"])
         return StepResult()
 
     @activity.defn(name="add_bookmark")
@@ -227,17 +260,16 @@ class SlackActivities:
             )
             failures = list(response.get("errors") or [])
         except SlackApiError as err:
-            wait_if_rate_limited(err)
-            code = error_code(err)
-            if code == "already_in_channel":
+            failure = classify(err)
+            if failure.code == "already_in_channel":
                 return StepResult()
             failures = list(err.response.get("errors") or [])
             # Without per-user errors, a refusal about users applies to all of them; a problem
             # with the channel itself, or anything transient, is retried.
             if not failures:
-                if code in CHANNEL_REFUSALS or refusal(err) is None:
-                    raise
-                failures = [{"user": user, "error": code} for user in users]
+                if failure.code in CHANNEL_REFUSALS or failure.refusal is None:
+                    failure.retry(err)
+                failures = [{"user": user, "error": failure.code} for user in users]
         problems = [
             f"Could not invite <@{failure['user']}>: {describe(str(failure.get('error')))}"
             for failure in failures

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 from slack_sdk.errors import SlackApiError
 from temporalio.exceptions import ApplicationError
@@ -41,36 +43,50 @@ NOT_PERMITTED = {
 }
 
 
-def error_code(err: SlackApiError) -> str:
+@dataclass(frozen=True)
+class SlackFailure:
+    """What one Slack error means for the activity that met it."""
+
+    code: str
+    # Slack refused for good because of the target (the channel, the user): give up and tell.
+    refusal: str | None
+    # The app may not do this at all until an admin acts (a scope, a token, a workspace setting).
+    not_permitted: str | None
+    # Rate limited: try again after this long (Slack's Retry-After).
+    retry_after: timedelta | None
+
+    def retry(self, err: SlackApiError) -> NoReturn:
+        """Fail this attempt so Temporal tries again, after Retry-After when rate limited."""
+        if self.retry_after is not None:
+            raise ApplicationError(
+                "Slack rate limited the call",
+                type="SlackRateLimited",
+                next_retry_delay=self.retry_after,
+            ) from err
+        raise err
+
+    def give_up(self, err: SlackApiError) -> NoReturn:
+        """Fail the step for good, with the human reason, when retrying cannot help."""
+        if self.not_permitted is not None:
+            raise ApplicationError(
+                self.not_permitted, type="SlackNotPermitted", non_retryable=True
+            ) from err
+        if self.refusal is not None:
+            raise ApplicationError(self.refusal, type="SlackRefused", non_retryable=True) from err
+        self.retry(err)
+
+
+def classify(err: SlackApiError) -> SlackFailure:
+    """The one reading of a Slack error: its code, and whether to retry, wait or give up."""
     data = err.response.data if isinstance(err.response.data, dict) else {}
-    return str(data.get("error", f"http_{err.response.status_code}"))
+    code = str(data.get("error", f"http_{err.response.status_code}"))
+    retry_after = None
+    if err.response.status_code == 429:
+        headers = {key.lower(): value for key, value in err.response.headers.items()}
+        retry_after = timedelta(seconds=max(int(headers.get("retry-after", "1") or 1), 1))
+    return SlackFailure(code, REFUSALS.get(code), NOT_PERMITTED.get(code), retry_after)
 
 
 def describe(code: str) -> str:
+    """A refusal's human reason, or the code itself when there is none."""
     return REFUSALS.get(code, code)
-
-
-def wait_if_rate_limited(err: SlackApiError) -> None:
-    """Turn a 429 into a retryable ApplicationError that waits Slack's Retry-After."""
-    if err.response.status_code != 429:
-        return
-    headers = {key.lower(): value for key, value in err.response.headers.items()}
-    retry_after = int(headers.get("retry-after", "1") or 1)
-    raise ApplicationError(
-        "Slack rate limited the call",
-        type="SlackRateLimited",
-        next_retry_delay=timedelta(seconds=max(retry_after, 1)),
-    ) from err
-
-
-def raise_if_not_permitted(err: SlackApiError) -> None:
-    """A permission refusal becomes a non-retryable error carrying the human reason."""
-    reason = NOT_PERMITTED.get(error_code(err))
-    if reason is not None:
-        raise ApplicationError(reason, type="SlackNotPermitted", non_retryable=True) from err
-
-
-def refusal(err: SlackApiError) -> str | None:
-    """The human reason when Slack refused for good; None for anything worth retrying."""
-    wait_if_rate_limited(err)
-    return REFUSALS.get(error_code(err))

@@ -17,6 +17,13 @@ class CreateChannelInput(BaseModel):
     not_before: datetime
 
 
+class RenameChannelInput(BaseModel):
+    channel_id: str
+    # The incident's new number, after the record found its old one taken.
+    number: int
+    title: str
+
+
 class DescribeChannelInput(BaseModel):
     channel_id: str
     topic: str
@@ -36,7 +43,8 @@ class UpsertMessageInput(BaseModel):
     ts: str | None = None
     # Post as a reply in this message's thread.
     thread_ts: str | None = None
-    # Only incidents declared before pinning became its own step (PinInput) still ask for this.
+    # Pin it too, in passing: the common case in one step. A pin that fails does not fail the
+    # message (see MessageResult.pin_failed).
     pin: bool = False
     not_before: datetime
 
@@ -46,6 +54,8 @@ class MessageResult(BaseModel):
     ts: str | None = None
     # Set when Slack refused for a reason retrying cannot fix (not in channel, user deactivated).
     problem: str | None = None
+    # Posted, but the pin it asked for did not take: pin it as a step of its own (pin_message).
+    pin_failed: bool = False
 
 
 class PinInput(BaseModel):

@@ -19,10 +19,10 @@ from bot.authorize import (
     SlackUnreachable,
     unreachable_response,
 )
-from bot.declare import Declarer
 from bot.http_endpoint import EVENTS_PATH, http_app
 from bot.incident_lookup import IncidentLookup
 from bot.listeners import actions, commands, events, shortcuts, views
+from bot.pending import PendingDeclarations, pending_declarations
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.temporal import connect
@@ -30,19 +30,29 @@ from fireline.temporal import connect
 log = logging.getLogger(__name__)
 
 
-def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> AsyncApp:
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """The bot's Web API client; raises SettingsError when the bot cannot run."""
     missing = settings.missing_slack()
     if missing:
         raise SettingsError(f"{', '.join(missing)}: required to run the Slack bot")
     assert settings.slack_bot_token is not None
-    signing_secret = settings.slack_signing_secret
-    bot_client = AsyncWebClient(
+    return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
     )
+
+
+def build_app(
+    settings: Settings,
+    temporal: Client,
+    policy: SeverityPolicy,
+    slack: AsyncWebClient,
+    pending: PendingDeclarations,
+) -> AsyncApp:
+    signing_secret = settings.slack_signing_secret
     app = AsyncApp(
         # Without a token of its own: each request's client gets it from the authorize result.
         client=AsyncWebClient(base_url=settings.slack_api_base),
-        authorize=BotTokenAuthorize(bot_client),
+        authorize=BotTokenAuthorize(slack),
         user_facing_authorize_error_message=TOKEN_REFUSED_MESSAGE,
         signing_secret=signing_secret.get_secret_value() if signing_secret else "socket-mode",
         # In HTTP mode Bolt answers Slack as soon as ack() runs; the listener goes on after.
@@ -50,7 +60,7 @@ def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> A
     )
     commands.register(app, policy, IncidentLookup(temporal))
     shortcuts.register(app, policy)
-    views.register(app, policy, Declarer(temporal, settings, policy))
+    views.register(app, policy, pending)
     actions.register(app)
     events.register(app)
 
@@ -67,10 +77,15 @@ def build_app(settings: Settings, temporal: Client, policy: SeverityPolicy) -> A
 
 async def run_bot(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM. Temporal is connected lazily, so the bot starts and answers
-    Slack even while Temporal is unreachable (declarations then retry, see bot.declare)."""
+    Slack even while Temporal is unreachable (declarations then retry, see bot.pending)."""
     policy = load_policy(settings.severity_policy_file)
+    slack = slack_client(settings)
     temporal = await connect(settings, lazy=True)
-    app = build_app(settings, temporal, policy)
+    async with pending_declarations(settings, temporal, policy, slack) as pending:
+        await _serve(build_app(settings, temporal, policy, slack, pending), settings)
+
+
+async def _serve(app: AsyncApp, settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -96,7 +111,7 @@ async def run_bot(settings: Settings) -> None:
             await handler.close_async()  # type: ignore[no-untyped-call]
         return
 
-    assert settings.slack_signing_secret is not None  # build_app refused to run without it
+    assert settings.slack_signing_secret is not None  # slack_client refused to run without it
     runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", settings.port).start()

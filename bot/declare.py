@@ -1,15 +1,18 @@
-"""Starting an incident's workflow from a submitted declaration, durably and exactly once.
+"""Starting an incident's workflow from an acknowledged declaration, and telling the reporter
+when that is delayed or impossible.
 
-The workflow id comes from the submitted view, so a redelivered or double-clicked submission reaches
-the incident it already started. While Temporal is unreachable the bot keeps trying for a bounded
-time, tells the reporter once that declaring is delayed, and if it gives up replies once with
-everything they typed, so nothing is lost.
+The workflow id comes from the submitted view, so a redelivered or double-clicked submission, or a
+restarted bot, reaches the incident it already started. While Temporal is unreachable the bot keeps
+trying until `declare_retry_seconds` after the declaration, tells the reporter once that declaring
+is delayed, and if it gives up replies once with everything they typed, so nothing is lost. The
+declaration waits in the outbox meanwhile (bot.outbox), so a bot restart resumes the retries.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -20,6 +23,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from bot.numbers import NumberAllocator
+from bot.outbox.base import Lease, OutboxUnavailable, PendingDeclaration
 from fireline import search_attributes
 from fireline.models import (
     Declaration,
@@ -49,47 +53,61 @@ def incident_workflow_id(team_id: str | None, view_id: str) -> str:
 
 
 class Declarer:
-    def __init__(self, temporal: Client, settings: Settings, policy: SeverityPolicy) -> None:
+    def __init__(
+        self, temporal: Client, settings: Settings, policy: SeverityPolicy, slack: AsyncWebClient
+    ) -> None:
         self._temporal = temporal
         self._settings = settings
         self._policy = policy
+        self._slack = slack
         self._numbers = NumberAllocator(temporal, settings.temporal_task_queue, RPC_TIMEOUT)
 
-    async def declare(
-        self, declaration: Declaration, workflow_id: str, slack: AsyncWebClient
-    ) -> None:
-        declared_at = datetime.now(UTC)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        deadline = started + self._settings.declare_retry_seconds
-        delay, told_delayed = 0.2, False
+    async def declare(self, entry: PendingDeclaration, lease: Lease) -> None:
+        """Start the incident, retrying while Temporal is unreachable; the reporter hears from
+        this bot only while it holds the entry's lease."""
+        retry_for = timedelta(seconds=self._settings.declare_retry_seconds)
+        notice_after = timedelta(seconds=self._settings.declare_delay_notice_seconds)
+        delay = 0.2
         while True:
             try:
-                await self._start(declaration, workflow_id, declared_at)
-                return
+                await self._start(entry)
+                break
             except WorkflowAlreadyStartedError:
-                return  # a closed incident already has this id: nothing to start
+                break  # a closed incident already has this id: nothing to start
             except (RPCError, RuntimeError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+                _stop_if_cancelled()
                 # A lazy client that cannot connect raises RuntimeError; an RPCError may be final.
                 if isinstance(err, RPCError) and err.status not in _UNAVAILABLE:
-                    await self._tell(slack, declaration.reporter_id, _failed_text(declaration))
-                    raise
-                log.warning("starting %s failed, will retry: %s", workflow_id, err)
-            now = loop.time()
-            if now >= deadline:
-                await self._tell(slack, declaration.reporter_id, _failed_text(declaration))
+                    log.error("Temporal refused %s: %s", entry.workflow_id, err)
+                    if await _held(lease.remove(entry.workflow_id)):
+                        await self._tell(entry.declaration, _failed_text(entry.declaration))
+                        return
+                else:
+                    log.warning("starting %s failed, will retry: %s", entry.workflow_id, err)
+            # The store being down does not stop the retries; only another holder does.
+            if not await _held(lease.renew(entry.workflow_id), unavailable=True):
                 return
-            if not told_delayed and now - started >= self._settings.declare_delay_notice_seconds:
-                told_delayed = True
-                await self._tell(slack, declaration.reporter_id, _delayed_text(declaration))
-            await asyncio.sleep(min(delay, deadline - now))
+            waited = datetime.now(UTC) - entry.declared_at
+            if waited >= retry_for:
+                # Removed first: once the reporter hears "nothing was created", nothing will be.
+                if await _held(lease.remove(entry.workflow_id)):
+                    await self._tell(entry.declaration, _failed_text(entry.declaration))
+                    return
+            elif (
+                not entry.delay_notified
+                and waited >= notice_after
+                and await _held(lease.take_delay_notice(entry.workflow_id))
+            ):
+                entry.delay_notified = True
+                await self._tell(entry.declaration, _delayed_text(entry.declaration))
+            await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+        await _held(lease.remove(entry.workflow_id))
 
-    async def _start(
-        self, declaration: Declaration, workflow_id: str, declared_at: datetime
-    ) -> None:
+    async def _start(self, entry: PendingDeclaration) -> None:
         """Allocate the number, then start the incident with every search attribute set, so the
         Temporal UI finds it by number from its first event."""
+        declaration, workflow_id = entry.declaration, entry.workflow_id
         level = self._policy.level(declaration.severity)
         assert level is not None, "the form validated the severity"
         number = await self._numbers.allocate(workflow_id)
@@ -101,7 +119,8 @@ class Declarer:
             always_invite=self._policy.always_invite,
             feed_channel=self._settings.slack_feed_channel,
             temporal_ui_url=str(self._settings.temporal_ui_url),
-            declared_at=declared_at,
+            declared_at=entry.declared_at,
+            policy=self._policy,
         )
         await self._temporal.start_workflow(
             IncidentWorkflow.run,
@@ -123,11 +142,28 @@ class Declarer:
             rpc_timeout=RPC_TIMEOUT,
         )
 
-    async def _tell(self, slack: AsyncWebClient, user_id: str, text: str) -> None:
+    async def _tell(self, declaration: Declaration, text: str) -> None:
         try:
-            await slack.chat_postMessage(channel=user_id, text=text)
+            await self._slack.chat_postMessage(channel=declaration.reporter_id, text=text)
         except SlackApiError as err:
-            log.error("could not tell %s about their declaration: %s", user_id, err)
+            log.error("could not tell %s about their declaration: %s", declaration.reporter_id, err)
+
+
+def _stop_if_cancelled() -> None:
+    """temporalio turns the cancellation of an Update call into an error: a bot stopping while
+    a number is being allocated must stop, not retry."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def _held(step: Awaitable[bool], *, unavailable: bool = False) -> bool:
+    """The answer of a lease step; `unavailable` when the store cannot answer now."""
+    try:
+        return await step
+    except OutboxUnavailable as err:
+        log.warning("declaration outbox: %s", err)
+        return unavailable
 
 
 def _delayed_text(declaration: Declaration) -> str:

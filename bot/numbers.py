@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
-from fireline.models import AllocateNumbersInput, CounterState
-from workflows.counter import IncidentCounterWorkflow, counter_workflow_id
+from fireline.models import AllocateNumbersInput
+from workflows.counter import allocate_numbers
 
 
 class NumberAllocator:
@@ -38,19 +37,12 @@ class NumberAllocator:
         return await future
 
     async def _send(self, batch: dict[str, asyncio.Future[int]]) -> None:
-        counter = WithStartWorkflowOperation(
-            IncidentCounterWorkflow.run,
-            CounterState(),
-            id=counter_workflow_id(self._task_queue),
-            task_queue=self._task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
         try:
-            numbers = await self._temporal.execute_update_with_start_workflow(
-                IncidentCounterWorkflow.allocate,
+            numbers = await allocate_numbers(
+                self._temporal,
+                self._task_queue,
                 AllocateNumbersInput(keys=list(batch)),
-                start_workflow_operation=counter,
-                rpc_timeout=self._rpc_timeout,
+                self._rpc_timeout,
             )
         except Exception as err:
             for future in batch.values():

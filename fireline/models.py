@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from fireline.policy import SeverityLevel
+from fireline.policy import SeverityLevel, SeverityPolicy
 
 TITLE_MAX = 150
 TEXT_MAX = 3000
@@ -56,6 +56,9 @@ class DeclareIncidentInput(BaseModel):
     feed_channel: str | None = None
     temporal_ui_url: str
     declared_at: datetime
+    # The whole policy as it was at declaration: severity changes and roles are judged by it.
+    # None for incidents declared before it was carried (they keep their level).
+    policy: SeverityPolicy | None = None
 
 
 class ChannelRef(BaseModel):
@@ -67,6 +70,15 @@ class ChannelRef(BaseModel):
 def incident_reference(number: int) -> str:
     """How people name an incident: INC-12."""
     return f"INC-{number}"
+
+
+class StatusUpdate(BaseModel):
+    """The last status update posted (`post_update`)."""
+
+    text: str
+    by: str
+    at: datetime
+    status: IncidentStatus
 
 
 class IncidentSnapshot(BaseModel):
@@ -86,10 +98,43 @@ class IncidentSnapshot(BaseModel):
     problems: list[str] = Field(default_factory=list)
     # Every declaration step has finished (done, or given up and reported).
     declaration_complete: bool = False
+    # Role name -> Slack user id; the commander is the one named at declaration until changed.
+    roles: dict[str, str] = Field(default_factory=dict)
+    # When the incident first reached each status (cleared again when it is reopened before it).
+    identified_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    last_update: StatusUpdate | None = None
+    timeline_length: int = 0
 
     @property
     def reference(self) -> str:
         return incident_reference(self.number)
+
+    @property
+    def commander_id(self) -> str:
+        return self.roles.get("commander", self.declaration.commander_id)
+
+
+class TimelineEvent(BaseModel):
+    """One row of the incident's timeline, written to the record once (keyed by `key`)."""
+
+    # Unique within the incident and stable across replays and retries ("event:<n>").
+    key: str
+    kind: str  # status_changed, severity_changed, role_assigned, update_posted, note_added
+    at: datetime
+    actor_id: str
+    old: str | None = None
+    new: str | None = None
+    text: str = ""
+
+
+class RecordInput(BaseModel):
+    """The incident and the timeline events the record does not hold yet."""
+
+    incident: IncidentSnapshot
+    events: list[TimelineEvent] = Field(default_factory=list)
 
 
 class CounterState(BaseModel):
@@ -97,6 +142,9 @@ class CounterState(BaseModel):
 
     last_number: int = 0
     recent: list[tuple[str, int]] = Field(default_factory=list)
+    # The counter has read the record's highest number (see IncidentCounterWorkflow): a new run
+    # reads it again when the last read failed.
+    floor_known: bool = False
     # Temporal caps an execution at 2,000 Updates; the counter continues as new well before.
     updates_per_run: int = Field(default=500, gt=0, le=1500)
 
@@ -105,3 +153,12 @@ class AllocateNumbersInput(BaseModel):
     # Incident workflow ids, allocated together in order: a key seen before (a retried allocation)
     # gets the number it was already given.
     keys: list[str] = Field(min_length=1)
+    # A number the record holds for another incident (an incident asking again after a
+    # collision): the counter reads the record's highest number again and allocates above both.
+    taken: int = Field(default=0, ge=0)
+
+
+class RenumberInput(BaseModel):
+    incident_id: str
+    # The number the record refused because another incident holds it.
+    taken: int

@@ -20,6 +20,9 @@ class SeverityLevel(BaseModel):
     page_oncall: bool = False
     status_channel: bool = False
     jira: bool = False
+    # Slack user ids invited to incidents of this level, at declaration and at promotion into it
+    # (never for private incidents).
+    invite: list[str] = Field(default_factory=list)
     # Update reminders: first after `reminder_first_minutes`, then every `reminder_every_minutes`.
     reminder_first_minutes: int | None = Field(default=None, gt=0)
     reminder_every_minutes: int | None = Field(default=None, gt=0)
@@ -29,12 +32,36 @@ class SeverityLevel(BaseModel):
         return self.reminder_first_minutes is not None
 
 
+class Role(BaseModel):
+    name: str = Field(min_length=1, max_length=30, pattern=r"^[a-z0-9_]+$")
+    description: str = Field(default="", max_length=300)
+
+
+DEFAULT_ROLES = [
+    Role(
+        name="commander",
+        description="Coordinates the response, keeps the status current and "
+        "decides when the incident is resolved.",
+    ),
+    Role(
+        name="comms",
+        description="Keeps stakeholders and customers informed: status updates, "
+        "the feed, the status page.",
+    ),
+    Role(name="tech_lead", description="Leads the technical investigation and the fix."),
+]
+
+
 class SeverityPolicy(BaseModel):
     # Most severe first: the order the form lists them in.
     levels: list[SeverityLevel] = Field(min_length=1, max_length=100)
     default: str
     always_invite: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list, max_length=100)
+    # Roles people can be assigned (`/incident role <role> @user`); the commander always exists.
+    roles: list[Role] = Field(default_factory=lambda: list(DEFAULT_ROLES), max_length=20)
+    # Archive the incident channel when the incident is closed.
+    archive_on_close: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> SeverityPolicy:
@@ -43,10 +70,21 @@ class SeverityPolicy(BaseModel):
             raise ValueError(f"level names must be unique, got {names}")
         if self.default not in names:
             raise ValueError(f"default {self.default!r} is not one of the levels {names}")
+        roles = [role.name for role in self.roles]
+        if len(set(roles)) != len(roles) or "commander" not in roles:
+            raise ValueError(f"roles must be unique and include commander, got {roles}")
         return self
 
     def level(self, name: str) -> SeverityLevel | None:
         return next((level for level in self.levels if level.name == name), None)
+
+    def role(self, name: str) -> Role | None:
+        return next((role for role in self.roles if role.name == name), None)
+
+    def is_promotion(self, before: str, after: str) -> bool:
+        """Levels are listed most severe first: a move up the list is a promotion."""
+        names = [level.name for level in self.levels]
+        return names.index(after) < names.index(before)
 
 
 def load_policy(path: Path | None = None) -> SeverityPolicy:

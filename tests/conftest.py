@@ -4,7 +4,7 @@ import pytest
 
 from tests.fakes.slack import FakeSlack
 
-pytest_plugins = ["tests.fixtures.temporal", "tests.fixtures.postgres"]
+pytest_plugins = ["tests.fixtures.temporal", "tests.fixtures.postgres", "tests.fixtures.outbox"]
 
 
 @pytest.fixture(scope="session")

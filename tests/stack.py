@@ -12,8 +12,9 @@ from typing import Any
 from aiohttp import web
 from temporalio.client import Client, WorkflowHandle
 
-from bot.app import build_app
+from bot.app import build_app, slack_client
 from bot.http_endpoint import http_app
+from bot.pending import pending_declarations
 from fireline.db.pool import connection_pool
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
@@ -193,18 +194,22 @@ class Stack:
 
 @asynccontextmanager
 async def bot_server(settings: Settings, temporal: Client) -> AsyncIterator[str]:
-    """The bot's HTTP endpoint on a free loopback port; yields its URL."""
-    app = build_app(settings, temporal, load_policy(settings.severity_policy_file))
+    """The bot's HTTP endpoint on a free loopback port, wired as `fireline bot` wires it; yields
+    its URL."""
+    policy = load_policy(settings.severity_policy_file)
+    slack = slack_client(settings)
     assert settings.slack_signing_secret is not None
-    runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}/slack/events"
-    finally:
-        await runner.cleanup()
+    async with pending_declarations(settings, temporal, policy, slack) as pending:
+        app = build_app(settings, temporal, policy, slack, pending)
+        runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            yield f"http://127.0.0.1:{port}/slack/events"
+        finally:
+            await runner.cleanup()
 
 
 @asynccontextmanager
@@ -232,9 +237,18 @@ async def fireline_stack(
         if not run_worker:
             yield stack
             return
-        async with (
-            http_session() as http,
-            connection_pool(database_url) as db,
-            build_worker(temporal, settings, http=http, db=db),
-        ):
+        async with running_worker(temporal, settings, database_url):
             yield stack
+
+
+@asynccontextmanager
+async def running_worker(
+    temporal: Client, settings: Settings, database_url: str
+) -> AsyncIterator[None]:
+    """The real worker in this process, recording to `database_url`."""
+    async with (
+        http_session() as http,
+        connection_pool(database_url) as db,
+        build_worker(temporal, settings, http=http, db=db),
+    ):
+        yield

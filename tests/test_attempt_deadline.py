@@ -63,3 +63,40 @@ async def test_an_attempt_is_stopped_before_its_timeout(dev_server: WorkflowEnvi
     assert stopped == [1]
     assert result == ["attempt 2 acted"]
     assert loop.time() - started < (ATTEMPT_TIMEOUT + MARGIN).total_seconds()
+
+
+@workflow.defn(sandboxed=False)
+class OneLocalStep:
+    @workflow.run
+    async def run(self) -> str:
+        result: str = await workflow.execute_local_activity(
+            "unhurried_local",
+            start_to_close_timeout=ATTEMPT_TIMEOUT,
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
+        return result
+
+
+async def test_local_activities_keep_the_workers_own_timeouts(
+    dev_server: WorkflowEnvironment,
+) -> None:
+    """The worker enforces a local activity's timeouts itself; within them it is left alone."""
+
+    @activity.defn(name="unhurried_local")
+    async def unhurried_local() -> str:
+        # Past the interceptor's margin, within the start-to-close timeout.
+        await asyncio.sleep((ATTEMPT_TIMEOUT - MARGIN / 2).total_seconds())
+        return "done"
+
+    queue = f"deadline-local-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        dev_server.client,
+        task_queue=queue,
+        workflows=[OneLocalStep],
+        activities=[unhurried_local],
+        interceptors=[AttemptDeadlineInterceptor()],
+    ):
+        result = await dev_server.client.execute_workflow(
+            OneLocalStep.run, id=queue, task_queue=queue
+        )
+    assert result == "done"

@@ -18,6 +18,7 @@ EXPECTED_TABLES = {
     "external_links",
     "timeline_events",
     "incident_tags",
+    "declaration_outbox",
 }
 
 

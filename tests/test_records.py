@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+import psycopg_pool
 import pytest
 from psycopg_pool import AsyncConnectionPool
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.records import RecordActivities
+from activities.records import NUMBER_TAKEN, RecordActivities
 from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.pool import connection_pool
 from fireline.db.queries import fetch_incident
 from fireline.models import ChannelRef, Declaration, IncidentSnapshot, IncidentStatus
 from fireline.policy import SeverityLevel
+from workflows.activity_options import RECORD_FLOOR
 
 DECLARED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -196,8 +199,38 @@ async def test_number_taken_by_another_incident_is_not_retryable(database_url: s
     with pytest.raises(ApplicationError) as caught:
         await record(database_url, make_snapshot(incident_id="incident-other"))
     assert caught.value.non_retryable
-    assert caught.value.type == "UniqueViolation"
+    assert caught.value.type == NUMBER_TAKEN
     assert await count(database_url, "incidents") == 1
+
+
+async def test_a_number_refused_for_another_reason_is_not_reported_taken(
+    database_url: str,
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        await record(database_url, make_snapshot(number=0))
+    assert caught.value.non_retryable
+    assert caught.value.type == "CheckViolation"
+
+
+async def highest_number(database_url: str) -> int:
+    async with connection_pool(database_url, timeout=POOL_TIMEOUT) as pool:
+        return await ActivityEnvironment().run(RecordActivities(pool).highest_incident_number)
+
+
+async def test_the_highest_recorded_number_is_read(database_url: str) -> None:
+    assert await highest_number(database_url) == 0
+    await record(database_url, make_snapshot(number=43))
+    await record(database_url, make_snapshot(incident_id="incident-other", number=7))
+    assert await highest_number(database_url) == 43
+
+
+async def test_reading_the_highest_number_gives_up_quickly_while_the_database_is_down() -> None:
+    closed = f"postgresql://postgres@127.0.0.1:{free_port()}/fireline"
+    async with connection_pool(closed) as pool:
+        started = time.monotonic()
+        with pytest.raises(psycopg_pool.PoolTimeout):
+            await ActivityEnvironment().run(RecordActivities(pool).highest_incident_number)
+    assert time.monotonic() - started < RECORD_FLOOR["start_to_close_timeout"].total_seconds()
 
 
 async def test_nul_in_typed_text_is_stored_without_it(database_url: str) -> None:

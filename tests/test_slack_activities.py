@@ -1,15 +1,19 @@
-"""A retried Slack activity finds its own earlier effect even when it is not on the first page."""
+"""Slack activities against the fake: a retry finds its own earlier effect (even past the first
+page), and an incident channel is renamed after its incident's new number."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.slack import SlackActivities
-from activities.types import CreateChannelInput, UpsertMessageInput
+from activities.types import CreateChannelInput, RenameChannelInput, UpsertMessageInput
+from fireline.models import ChannelRef
 from tests.fakes.slack import FakeSlack
 
 
@@ -19,9 +23,12 @@ def environment(attempt: int) -> ActivityEnvironment:
     return env
 
 
+def client(fake: FakeSlack) -> AsyncWebClient:
+    return AsyncWebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[])
+
+
 def activities(fake: FakeSlack) -> SlackActivities:
-    client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[])
-    return SlackActivities(client)
+    return SlackActivities(client(fake))
 
 
 async def test_a_retried_create_adopts_its_channel_past_the_first_page(slack: FakeSlack) -> None:
@@ -60,3 +67,42 @@ async def test_a_retried_post_updates_its_message_past_the_first_page(slack: Fak
     assert len(slack.calls("chat.postMessage")) == 1
     assert len(slack.calls("chat.update")) == 1
     assert len(slack.calls("conversations.history")) == 2
+
+
+async def create_channel(fake: FakeSlack, number: int, title: str) -> ChannelRef:
+    create = CreateChannelInput(
+        incident_id="incident-1",
+        number=number,
+        title=title,
+        private=False,
+        not_before=datetime.now(UTC),
+    )
+    return await environment(1).run(activities(fake).create_incident_channel, create)
+
+
+async def test_a_renamed_channel_takes_the_next_free_name_and_a_retry_keeps_it(
+    slack: FakeSlack,
+) -> None:
+    slack.add_channel("inc-4-disk-full")  # someone else's
+    channel = await create_channel(slack, 1, "Disk full")
+    rename = RenameChannelInput(channel_id=channel.id, number=4, title="Disk full")
+
+    renamed = await environment(1).run(activities(slack).rename_incident_channel, rename)
+    retried = await environment(2).run(activities(slack).rename_incident_channel, rename)
+
+    assert renamed == retried == channel.model_copy(update={"name": "inc-4-disk-full-2"})
+    assert [call.args["name"] for call in slack.calls("conversations.rename")] == [
+        "inc-4-disk-full",
+        "inc-4-disk-full-2",
+    ]
+
+
+async def test_renaming_an_archived_channel_is_not_retried(slack: FakeSlack) -> None:
+    channel = await create_channel(slack, 1, "Disk full")
+    await client(slack).conversations_archive(channel=channel.id)
+    rename = RenameChannelInput(channel_id=channel.id, number=4, title="Disk full")
+
+    with pytest.raises(ApplicationError) as caught:
+        await environment(1).run(activities(slack).rename_incident_channel, rename)
+    assert caught.value.non_retryable
+    assert caught.value.message == "the channel is archived"

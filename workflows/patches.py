@@ -10,3 +10,11 @@ INCIDENT_CHANNEL_SEARCH_ATTRIBUTE = "incident-channel-search-attribute"
 # Stage: patch. Declaration steps that need only the channel run side by side, the pin and each
 # bookmark as steps of their own; before it, the summary (with its pin) and the invites ran first.
 DECLARATION_STEPS_SIDE_BY_SIDE = "declaration-steps-side-by-side"
+
+# Stage: patch. The counter reads the record's highest number before its first allocation and
+# after a collision, so numbering that starts over (a new Temporal server) never repeats one.
+COUNTER_READS_RECORD_FLOOR = "counter-reads-record-floor"
+
+# Stage: patch. An incident whose number the record holds for another takes a fresh number
+# instead of going unrecorded.
+RENUMBER_TAKEN_NUMBER = "renumber-taken-number"

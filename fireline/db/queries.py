@@ -29,7 +29,8 @@ async def fetch_incident(database_url: str, incident_id: str) -> dict[str, Any] 
         )
         incident["links"] = await cursor.fetchall()
         cursor = await conn.execute(
-            "SELECT event_key, kind, occurred_at, actor_id, text FROM timeline_events"
+            "SELECT event_key, kind, occurred_at, actor_id, old_value, new_value, text"
+            " FROM timeline_events"
             " WHERE incident_id = %s ORDER BY occurred_at, created_at, event_key",
             key,
         )

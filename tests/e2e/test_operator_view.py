@@ -48,8 +48,7 @@ async def test_an_incident_reads_as_what_it_is(
     assert incident.channel is not None
     assert static == f"{incident.reference} · SEV2: Checkout is failing"
     assert static in details and "Status: investigating" in details
-    assert f"post the summary in #{incident.channel.name}" in summaries
-    assert f"pin the summary in #{incident.channel.name}" in summaries
+    assert f"post and pin the summary in #{incident.channel.name}" in summaries
     assert "announce the incident in the feed channel" in summaries
     assert f"record {incident.reference} in PostgreSQL" in summaries
 
@@ -67,7 +66,7 @@ async def test_a_private_incident_shows_no_title(
     assert incident.channel is not None
     assert static == f"{incident.reference} · SEV1: private incident"
     assert static in details and "Status: investigating" in details
-    assert "post the summary in the incident channel" in summaries
+    assert "post and pin the summary in the incident channel" in summaries
     for shown in (static, details, *summaries):
         assert "layoffs" not in shown.lower(), shown
         assert incident.channel.name not in shown, shown

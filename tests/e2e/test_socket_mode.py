@@ -3,11 +3,7 @@ Mode connection on the Slack fake and answers the envelopes Slack sends over it.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +11,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from bot.listeners.commands import HELP
+from tests.bot_process import STOP_TIMEOUT, Bot
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
@@ -22,38 +19,6 @@ from tests.slack_requests import SlackRequests
 from tests.stack import COMMANDER, seed_workspace
 
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
-
-
-class Bot:
-    """One `fireline bot` process; its output goes to a file, shown when a test fails."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.log = cwd / "bot.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "fireline", "bot"],
-                env=env,
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-    async def terminate(self) -> None:
-        """SIGTERM, as a container runtime sends it: the bot must exit 0 within STOP_TIMEOUT."""
-        self.process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(AssertionError):
-            await eventually(lambda: self.process.poll() is not None, timeout=STOP_TIMEOUT)
-        code = self.process.poll()
-        assert code == 0, f"exit code {code} (None: still running):\n{self.output()}"
-
-    def running(self) -> bool:
-        assert self.process.poll() is None, f"fireline bot exited:\n{self.output()}"
-        return True
 
 
 @pytest.fixture

@@ -21,8 +21,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from fireline.models import AllocateNumbersInput, CounterState
+from tests.fixtures.temporal import add_search_attributes
 from tests.helpers import eventually
 from tests.workflows.test_incident_workflow import FakeActivities, declare_input
+from tests.workflows.test_numbering import RecordFloor
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
 
@@ -35,8 +37,10 @@ async def save(handle: WorkflowHandle[Any, Any], name: str) -> None:
     (HISTORIES / f"{name}.json").write_text(json.dumps(json.loads(history.to_json()), indent=1))
 
 
-async def record_incident(env: WorkflowEnvironment) -> None:
-    fakes = FakeActivities(channel_refusals=1, bookmark_fails=True)
+async def record_incident(
+    env: WorkflowEnvironment, fakes: FakeActivities, name: str, *, recorded: bool = False
+) -> None:
+    """Declare an incident and save its history once declared (and `recorded`, if asked)."""
     input = declare_input()
     workflows = [IncidentWorkflow]
     async with Worker(env.client, task_queue=QUEUE, workflows=workflows, activities=fakes.all()):
@@ -46,25 +50,35 @@ async def record_incident(env: WorkflowEnvironment) -> None:
         await env.sleep(timedelta(minutes=20))  # the channel retry timer, the bookmark's budget
 
         async def declared() -> bool:
-            return (await handle.query(IncidentWorkflow.get_incident)).declaration_complete
+            incident = await handle.query(IncidentWorkflow.get_incident)
+            return incident.declaration_complete and (bool(fakes.records) or not recorded)
 
         await eventually(declared)
-        await save(handle, "incident_declared_with_problems")
+        await save(handle, name)
         await handle.terminate()
 
 
 async def record_counter(client: Client) -> None:
-    async with Worker(client, task_queue=QUEUE, workflows=[IncidentCounterWorkflow]):
+    """Allocations (one after a collision) that read the record's highest number, then
+    continue-as-new. counter_continued_as_new.json predates reading the record: kept, not
+    re-recorded."""
+    floor = RecordFloor()
+    floor.highest = 41
+    async with Worker(
+        client, task_queue=QUEUE, workflows=[IncidentCounterWorkflow], activities=[floor.activity()]
+    ):
         handle = await client.start_workflow(
             IncidentCounterWorkflow.run,
-            CounterState(updates_per_run=2),
+            CounterState(updates_per_run=3),
             id="incident-counter",
             task_queue=QUEUE,
         )
-        for keys in (["incident-a"], ["incident-b", "incident-c"]):
-            await handle.execute_update(
-                IncidentCounterWorkflow.allocate, AllocateNumbersInput(keys=keys)
-            )
+        for input in (
+            AllocateNumbersInput(keys=["incident-a"]),
+            AllocateNumbersInput(keys=["incident-b", "incident-c"]),
+            AllocateNumbersInput(keys=["incident-a/after-42"], taken=42),
+        ):
+            await handle.execute_update(IncidentCounterWorkflow.allocate, input)
         first_run = client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
 
         async def continued() -> bool:
@@ -72,7 +86,7 @@ async def record_counter(client: Client) -> None:
             return status == WorkflowExecutionStatus.CONTINUED_AS_NEW
 
         await eventually(continued)
-        await save(first_run, "counter_continued_as_new")
+        await save(first_run, "counter_reads_record_floor")
 
 
 async def main() -> None:
@@ -81,7 +95,13 @@ async def main() -> None:
         test_server_existing_path=str(server), data_converter=pydantic_data_converter
     )
     try:
-        await record_incident(env)
+        await add_search_attributes(env)
+        problems = FakeActivities(channel_refusals=1, bookmark_fails=True)
+        # incident_declared_with_problems.json was recorded before the declaration steps ran
+        # side by side; it stays as the proof that such incidents still replay.
+        await record_incident(env, problems, "incident_declared_side_by_side")
+        taken = FakeActivities(taken_numbers=frozenset({42}))
+        await record_incident(env, taken, "incident_renumbered", recorded=True)
         await record_counter(env.client)
     finally:
         await env.shutdown()

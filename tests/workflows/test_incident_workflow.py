@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.records import NUMBER_TAKEN
 from activities.types import (
     BookmarkInput,
     CreateChannelInput,
@@ -20,10 +21,18 @@ from activities.types import (
     InviteInput,
     MessageResult,
     PinInput,
+    RenameChannelInput,
     StepResult,
     UpsertMessageInput,
 )
-from fireline.models import ChannelRef, Declaration, DeclareIncidentInput, IncidentSnapshot
+from fireline import search_attributes
+from fireline.models import (
+    ChannelRef,
+    Declaration,
+    DeclareIncidentInput,
+    IncidentSnapshot,
+    RenumberInput,
+)
 from fireline.policy import load_policy
 from tests.helpers import eventually
 from workflows.incident import IncidentWorkflow
@@ -39,13 +48,17 @@ class FakeActivities:
         bookmark_fails: bool = False,
         pin_fails: bool = False,
         channel_refusals: int = 0,
+        taken_numbers: frozenset[int] = frozenset(),
     ) -> None:
         self.calls: Counter[str] = Counter()
         self.messages: list[UpsertMessageInput] = []
         self.channels: list[CreateChannelInput] = []
+        self.renames: list[RenameChannelInput] = []
         self.invites: list[InviteInput] = []
         self.records: list[IncidentSnapshot] = []
         self._record_failures = record_failures
+        # Numbers the record holds for other incidents.
+        self._taken_numbers = taken_numbers
         self._channel_refusals = channel_refusals
         self._bookmark_fails = bookmark_fails
         self._pin_fails = pin_fails
@@ -64,6 +77,12 @@ class FakeActivities:
                 )
             return ChannelRef(id="C42", name="inc-42-x", url="https://fake/archives/C42")
 
+        @activity.defn(name="rename_incident_channel")
+        async def rename_channel(input: RenameChannelInput) -> ChannelRef:
+            self.renames.append(input)
+            name = f"inc-{input.number}-x"
+            return ChannelRef(id=input.channel_id, name=name, url="https://fake/archives/C42")
+
         @activity.defn(name="describe_channel")
         async def describe(input: DescribeChannelInput) -> None:
             self.calls["topic"] += 1
@@ -74,7 +93,11 @@ class FakeActivities:
             self.scheduled.setdefault(input.step, activity.info().scheduled_time)
             if input.step == "feed":
                 return MessageResult(problem="the bot is not a member of that channel")
-            return MessageResult(channel=input.channel, ts=f"1.{len(self.messages)}")
+            return MessageResult(
+                channel=input.channel,
+                ts=f"1.{len(self.messages)}",
+                pin_failed=input.pin and self._pin_fails,
+            )
 
         @activity.defn(name="pin_message")
         async def pin(input: PinInput) -> StepResult:
@@ -99,9 +122,25 @@ class FakeActivities:
             self.calls["record"] += 1
             if self.calls["record"] <= self._record_failures:
                 raise ConnectionError("database is down")
+            if snapshot.number in self._taken_numbers:
+                raise ApplicationError("number taken", type=NUMBER_TAKEN, non_retryable=True)
             self.records.append(snapshot)
 
-        return [create_channel, describe, upsert, pin, bookmark, invite, record]
+        @activity.defn(name="renumber_incident")
+        async def renumber(input: RenumberInput) -> int:
+            return input.taken + 1
+
+        return [
+            create_channel,
+            rename_channel,
+            describe,
+            upsert,
+            pin,
+            bookmark,
+            invite,
+            record,
+            renumber,
+        ]
 
 
 def declare_input(*, private: bool = False) -> DeclareIncidentInput:
@@ -123,6 +162,7 @@ def declare_input(*, private: bool = False) -> DeclareIncidentInput:
         feed_channel="CFEED",
         temporal_ui_url="http://localhost:8233",
         declared_at=datetime.now(UTC),
+        policy=policy,
     )
 
 
@@ -169,7 +209,9 @@ async def test_problems_are_reported_once_and_the_rest_completes(
     assert steps.count("problems") == 1
     assert {"summary", "feed", "reporter_dm"} <= set(steps)
     assert set(fakes.invites[0].user_ids) == {"UREP", "UCMD", "UALWAYS"}
-    assert fakes.calls["pin"] == 1
+    # Pinned in passing with the summary: no pin step of its own.
+    assert [message.pin for message in fakes.messages if message.step == "summary"] == [True]
+    assert fakes.calls["pin"] == 0
 
 
 async def test_a_failing_pin_holds_back_no_announcement(time_skipping: WorkflowEnvironment) -> None:
@@ -240,3 +282,24 @@ async def test_a_refused_channel_is_told_once_and_retried_on_a_timer(
     assert refusals[0].channel == "UREP"
     assert "does not let the bot create channels" in str(refusals[0].blocks)
     assert incident.channel is not None and incident.declaration_complete
+
+
+async def test_a_number_the_record_holds_for_another_incident_is_replaced(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(taken_numbers=frozenset({42}))
+    input = declare_input()
+    incident = await run_declaration(time_skipping, fakes, input)
+
+    assert incident.number == 43
+    assert [record.number for record in fakes.records] == [43]
+    assert fakes.renames == [
+        RenameChannelInput(channel_id="C42", number=43, title=input.declaration.title)
+    ]
+    assert incident.channel is not None and incident.channel.name == "inc-43-x"
+    first, again = [message for message in fakes.messages if message.step == "summary"]
+    # The summary posted under the old number is updated, not posted again.
+    assert first.ts is None and again.ts is not None
+    assert "INC-43" in again.text and "INC-42" not in str(again.blocks)
+    described = await time_skipping.client.get_workflow_handle(input.incident_id).describe()
+    assert described.typed_search_attributes.get(search_attributes.INCIDENT_NUMBER) == 43

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from fireline.models import IncidentStatus as S
-from workflows.lifecycle import MoveKind, MoveRefused, allowed_moves, move
+from workflows.incident.lifecycle import MoveKind, MoveRefused, allowed_moves, move
 
 ALLOWED = {
     (S.INVESTIGATING, S.IDENTIFIED): MoveKind.FORWARD,

@@ -1,4 +1,4 @@
-"""Timeouts and retry policies for the incident's activities, named by what they protect.
+"""Timeouts and retry policies for the activities, named by what they protect.
 
 Start-to-close timeouts are short because they are also how a crashed worker's activity is noticed:
 every call inside finishes or times out well within them (the Slack client's own timeout is 8 s).
@@ -44,3 +44,17 @@ RECORD: ActivityOptions = {
 
 # After Slack refused to create the channel for a reason an admin must fix: how often to try again.
 CHANNEL_REFUSED_RETRY = timedelta(minutes=5)
+
+# The record's highest number, read by the incident counter while allocations wait: a few quick
+# attempts, then the counter carries on without it (the bot's Update times out after 5 s). Bounded
+# by attempts as well: the counter reads it as a local activity, whose schedule-to-close the SDK
+# does not enforce between attempts that fail at once (as AttemptDeadlineInterceptor makes them).
+RECORD_FLOOR: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=2),
+    "schedule_to_close_timeout": timedelta(seconds=3),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=200),
+        maximum_interval=timedelta(seconds=1),
+        maximum_attempts=3,
+    ),
+}

@@ -1,0 +1,300 @@
+"""Declaration: the channel, then the room (summary, invites), then everything that points to it.
+
+The channel and the summary retry until done. The other steps may be given up on after their
+budget; each one that could not be done is reported once in the incident channel and in the
+workflow's details, and none holds back another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.slack import SlackActivities
+    from activities.types import (
+        BookmarkInput,
+        CreateChannelInput,
+        DescribeChannelInput,
+        InviteInput,
+        MessageResult,
+        PinInput,
+    )
+    from fireline import search_attributes
+    from fireline.models import ChannelRef
+    from fireline.render import incident as render
+    from workflows import patches
+    from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
+    from workflows.incident.state import IncidentState
+    from workflows.incident.steps import best_effort, upsert_message, upsert_summary
+
+
+async def declare(state: IncidentState) -> None:
+    side_by_side = workflow.patched(patches.DECLARATION_STEPS_SIDE_BY_SIDE)
+    incident = state.incident
+    channel = await _create_channel(state)
+    incident.channel = channel
+    if workflow.patched(patches.INCIDENT_CHANNEL_SEARCH_ATTRIBUTE):
+        workflow.upsert_search_attributes(
+            [search_attributes.INCIDENT_CHANNEL.value_set(channel.id)]
+        )
+    steps = await (_room_and_rest(state) if side_by_side else _room_then_rest(state))
+    problems = [problem for step in steps for problem in step]
+    if problems:
+        incident.problems = problems
+        state.show_details()
+        await upsert_message(
+            state,
+            "problems",
+            channel.id,
+            render.problems_blocks(problems),
+            "Some steps could not be done",
+            ESSENTIAL,
+            summary=f"say in {state.where()} what could not be done",
+        )
+    incident.declaration_complete = True
+    state.changed()
+
+
+async def _room_and_rest(state: IncidentState) -> list[list[str]]:
+    """The room first: the summary (pinned in passing) and the invites. Everything else needs
+    only the summary to exist and runs side by side after it, so a step that keeps failing (a
+    pin Slack refuses, invites, a feed the bot is not in) holds back none of the others."""
+    incident = state.incident
+    invites = asyncio.create_task(best_effort("invite the responders", _invite(state)))
+    summary = await upsert_summary(state, pin=True)
+    bookmarks = [(f"{incident.reference} in Temporal", incident.workflow_url)]
+    if incident.declaration.source_permalink:
+        bookmarks.append(("Source message", incident.declaration.source_permalink))
+    rest = await asyncio.gather(
+        best_effort("pin the summary", _pin_summary(state, summary.pin_failed)),
+        best_effort("send the reporter a DM", _dm_reporter(state)),
+        best_effort("send the commander a DM", _dm_commander(state)),
+        best_effort("post to the feed channel", _post_feed(state)),
+        best_effort("reply under the source message", _reply_at_source(state)),
+        best_effort("describe the channel", _describe_channel(state)),
+        *(
+            best_effort(f"bookmark {title}", _bookmark(state, title, link))
+            for title, link in bookmarks
+        ),
+    )
+    return [_summary_problems(summary), await invites, *rest]
+
+
+async def _room_then_rest(state: IncidentState) -> list[list[str]]:
+    """How incidents declared before `DECLARATION_STEPS_SIDE_BY_SIDE` ran their steps (the room,
+    then the rest; bookmarks one after the other); kept so they replay."""
+    room = await asyncio.gather(
+        _post_summary(state),
+        best_effort("invite the responders", _invite(state)),
+    )
+    rest = await asyncio.gather(
+        best_effort("send the reporter a DM", _dm_reporter(state)),
+        best_effort("post to the feed channel", _post_feed(state)),
+        best_effort("describe the channel", _describe_channel(state)),
+        best_effort("bookmark the links", _bookmark_links_in_turn(state)),
+    )
+    return [*room, *rest]
+
+
+async def _create_channel(state: IncidentState) -> ChannelRef:
+    """The channel, however long it takes. Slack refusing for a reason only an admin can fix is
+    told to the reporter once; the step is then tried again on a durable timer."""
+    incident = state.incident
+    private = incident.declaration.private
+    told_reporter = False
+    while True:
+        try:
+            return await workflow.execute_activity_method(
+                SlackActivities.create_incident_channel,
+                CreateChannelInput(
+                    incident_id=incident.incident_id,
+                    number=incident.number,
+                    title=incident.declaration.title,
+                    private=private,
+                    not_before=incident.declared_at,
+                ),
+                summary=f"create the {'private ' if private else ''}channel for "
+                f"{incident.reference}",
+                **ESSENTIAL,
+            )
+        except ActivityError as err:
+            if not told_reporter:
+                told_reporter = True
+                await _tell_reporter_channel_refused(state, str(err.cause or err))
+            await workflow.sleep(
+                CHANNEL_REFUSED_RETRY, summary="wait before asking Slack for the channel again"
+            )
+
+
+async def _tell_reporter_channel_refused(state: IncidentState, reason: str) -> None:
+    try:
+        await upsert_message(
+            state,
+            "channel_refused",
+            state.incident.declaration.reporter_id,
+            render.channel_refused_blocks(state.incident, reason),
+            render.fallback_text(state.incident),
+            BEST_EFFORT,
+            summary="tell the reporter Slack refused the channel",
+        )
+    except ActivityError as err:
+        # Telling is best effort; the channel is still retried.
+        workflow.logger.warning("could not DM the reporter: %s", err.cause)
+
+
+async def _post_summary(state: IncidentState) -> list[str]:
+    return _summary_problems(await upsert_summary(state, pin=True))
+
+
+def _summary_problems(result: MessageResult) -> list[str]:
+    return [f"Could not post the summary: {result.problem}"] if result.problem else []
+
+
+async def _pin_summary(state: IncidentState, needed: bool) -> list[str]:
+    """Pin the summary when pinning it in passing did not take."""
+    incident = state.incident
+    if not needed:
+        return []
+    assert incident.channel is not None and incident.summary_ts is not None
+    result = await workflow.execute_activity_method(
+        SlackActivities.pin_message,
+        PinInput(channel=incident.channel.id, ts=incident.summary_ts),
+        summary=f"pin the summary in {state.where()}",
+        **BEST_EFFORT,
+    )
+    return result.problems
+
+
+async def _describe_channel(state: IncidentState) -> list[str]:
+    incident = state.incident
+    assert incident.channel is not None
+    await workflow.execute_activity_method(
+        SlackActivities.describe_channel,
+        DescribeChannelInput(
+            channel_id=incident.channel.id,
+            topic=render.topic(incident),
+            purpose=render.purpose(incident),
+        ),
+        summary=f"set the topic and description of {state.where()}",
+        **BEST_EFFORT,
+    )
+    return []
+
+
+async def _bookmark(state: IncidentState, title: str, link: str) -> list[str]:
+    assert state.incident.channel is not None
+    await workflow.execute_activity_method(
+        SlackActivities.add_bookmark,
+        BookmarkInput(channel_id=state.incident.channel.id, title=title, link=link),
+        summary=f"bookmark {title} in {state.where()}",
+        **BEST_EFFORT,
+    )
+    return []
+
+
+async def _bookmark_links_in_turn(state: IncidentState) -> list[str]:
+    incident = state.incident
+    links = [(f"{incident.reference} in Temporal", incident.workflow_url)]
+    if incident.declaration.source_permalink:
+        links.append(("Source message", incident.declaration.source_permalink))
+    for title, link in links:
+        await _bookmark(state, title, link)
+    return []
+
+
+async def _invite(state: IncidentState) -> list[str]:
+    incident = state.incident
+    assert incident.channel is not None
+    declaration = incident.declaration
+    users = [declaration.reporter_id, declaration.commander_id]
+    # A private incident invites only the people named in the form.
+    if not declaration.private:
+        users += state.always_invite
+    result = await workflow.execute_activity_method(
+        SlackActivities.invite_members,
+        InviteInput(channel_id=incident.channel.id, user_ids=users),
+        summary=f"invite {len(set(users))} people to {state.where()}",
+        **BEST_EFFORT,
+    )
+    return result.problems
+
+
+async def _post_feed(state: IncidentState) -> list[str]:
+    incident = state.incident
+    feed = state.feed_channel
+    if incident.declaration.private or not feed:
+        return []
+    result = await upsert_message(
+        state,
+        "feed",
+        feed,
+        render.feed_blocks(incident),
+        render.fallback_text(incident),
+        BEST_EFFORT,
+        ts=incident.feed_ts,
+        summary="announce the incident in the feed channel",
+    )
+    incident.feed_ts = result.ts or incident.feed_ts
+    return [f"Could not post to <#{feed}>: {result.problem}"] if result.problem else []
+
+
+async def _dm_reporter(state: IncidentState) -> list[str]:
+    return await _dm(
+        state,
+        "reporter_dm",
+        state.incident.declaration.reporter_id,
+        render.reporter_dm_blocks(state.incident),
+        summary="DM the reporter the channel link",
+    )
+
+
+async def _dm_commander(state: IncidentState) -> list[str]:
+    declaration = state.incident.declaration
+    if declaration.commander_id == declaration.reporter_id:
+        return []  # the reporter's own DM says it all
+    return await _dm(
+        state,
+        "commander_dm",
+        declaration.commander_id,
+        render.commander_dm_blocks(state.incident),
+        summary="DM the commander their role and the channel link",
+    )
+
+
+async def _dm(
+    state: IncidentState, step: str, user: str, blocks: render.Blocks, *, summary: str
+) -> list[str]:
+    result = await upsert_message(
+        state,
+        step,
+        user,
+        blocks,
+        render.fallback_text(state.incident),
+        BEST_EFFORT,
+        summary=summary,
+    )
+    return [f"Could not DM <@{user}>: {result.problem}"] if result.problem else []
+
+
+async def _reply_at_source(state: IncidentState) -> list[str]:
+    """A reply under the message the incident was declared from, pointing to its channel. Never
+    for a private incident: that thread may be public."""
+    declaration = state.incident.declaration
+    if declaration.private or not (declaration.source_channel_id and declaration.source_ts):
+        return []
+    result = await upsert_message(
+        state,
+        "source_thread",
+        declaration.source_channel_id,
+        render.source_thread_blocks(state.incident),
+        render.fallback_text(state.incident),
+        BEST_EFFORT,
+        thread_ts=declaration.source_ts,
+        summary="reply under the source message with the channel link",
+    )
+    if result.problem:
+        return [f"Could not reply under the source message: {result.problem}"]
+    return []

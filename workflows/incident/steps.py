@@ -1,0 +1,75 @@
+"""Activity calls every part of the incident workflow makes the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.slack import SlackActivities
+    from activities.types import MessageResult, UpsertMessageInput
+    from fireline.render import incident as render
+    from workflows.activity_options import ESSENTIAL, ActivityOptions
+    from workflows.incident.state import IncidentState
+
+
+async def upsert_message(
+    state: IncidentState,
+    step: str,
+    channel: str,
+    blocks: render.Blocks,
+    text: str,
+    options: ActivityOptions,
+    *,
+    summary: str,
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    pin: bool = False,
+) -> MessageResult:
+    """Post the incident's message for `step` in `channel` (a user id: a DM), or update it."""
+    incident = state.incident
+    return await workflow.execute_activity_method(
+        SlackActivities.upsert_message,
+        UpsertMessageInput(
+            incident_id=incident.incident_id,
+            step=step,
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            ts=ts,
+            thread_ts=thread_ts,
+            pin=pin,
+            not_before=incident.declared_at,
+        ),
+        summary=summary,
+        **options,
+    )
+
+
+async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
+    """The pinned summary in the incident channel, posted once and kept current."""
+    incident = state.incident
+    assert incident.channel is not None
+    result = await upsert_message(
+        state,
+        "summary",
+        incident.channel.id,
+        render.summary_blocks(incident),
+        render.fallback_text(incident),
+        ESSENTIAL,
+        ts=incident.summary_ts,
+        pin=pin,
+        summary=f"{'post and pin' if pin else 'update'} the summary in {state.where()}",
+    )
+    incident.summary_ts = result.ts or incident.summary_ts
+    return result
+
+
+async def best_effort(what: str, step: Awaitable[list[str]]) -> list[str]:
+    """A step that may be given up on: its final failure becomes a problem to report."""
+    try:
+        return await step
+    except ActivityError as err:
+        return [f"Gave up trying to {what}: {err.cause or err}"]
