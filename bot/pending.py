@@ -50,6 +50,7 @@ class PendingDeclarations:
         self._outbox = outbox
         self._declarer = declarer
         self._declaring: dict[str, asyncio.Task[None]] = {}
+        self._stopping = False
 
     async def submit(self, declaration: Declaration, workflow_id: str) -> None:
         """Keep the declaration durably, then start it in the background; returns once it is
@@ -77,6 +78,7 @@ class PendingDeclarations:
         try:
             yield
         finally:
+            self._stopping = True
             tasks = [draining, *self._declaring.values()]
             for task in tasks:
                 task.cancel()
@@ -90,10 +92,16 @@ class PendingDeclarations:
     async def _drain(self) -> None:
         while True:
             try:
-                for entry in await self._outbox.claim():
-                    self._declare(entry, self._outbox)
+                claimed = await self._outbox.claim()
             except OutboxUnavailable as err:
                 log.warning("cannot drain the declaration outbox, will retry: %s", err)
+                claimed = []
+            # Python 3.11's wait_for, inside the connection pool, can swallow the cancellation
+            # that stops this loop when a connection arrives at that moment.
+            if self._stopping:
+                return
+            for entry in claimed:
+                self._declare(entry, self._outbox)
             await asyncio.sleep(DRAIN_INTERVAL_SECONDS)
 
     def _declare(self, entry: PendingDeclaration, lease: Lease) -> None:

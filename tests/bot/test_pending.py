@@ -3,6 +3,8 @@ outbox is started by the next bot, and the reporter hears about it once, from on
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -195,3 +197,30 @@ async def _exists(handle: WorkflowHandle[Any, Any]) -> bool:
 async def _empty(store: Store) -> bool:
     """Nothing is left in the outbox (a fresh bot finds nothing to claim, even when released)."""
     return await store.holder().claim() == []
+
+
+class CancellationSwallowingOutbox:
+    """A claim that swallows its cancellation, as Python 3.11's wait_for inside the connection
+    pool does when a connection arrives at the moment the bot stops."""
+
+    def __init__(self) -> None:
+        self.claiming = asyncio.Event()
+        self.released = False
+
+    async def claim(self) -> list[PendingDeclaration]:
+        self.claiming.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
+        return []
+
+    async def release(self) -> None:
+        self.released = True
+
+
+async def test_the_bot_stops_even_when_a_claim_swallows_the_cancellation() -> None:
+    outbox = CancellationSwallowingOutbox()
+    declarations = PendingDeclarations(outbox, declarer=None)  # type: ignore[arg-type]
+    async with asyncio.timeout(5):
+        async with declarations.running():
+            await outbox.claiming.wait()
+    assert outbox.released
