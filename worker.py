@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from typing import Any
 
@@ -21,6 +22,8 @@ from fireline.settings import Settings
 from fireline.temporal import connect
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
+
+log = logging.getLogger(__name__)
 
 # Each outside HTTP call gives up well inside its activity's start-to-close timeout (10 s).
 HTTP_CALL_TIMEOUT = aiohttp.ClientTimeout(total=8)
@@ -61,6 +64,8 @@ def build_worker(
             slack.describe_channel,
             slack.upsert_message,
             slack.pin_message,
+            slack.tell_user,
+            slack.archive_channel,
             slack.add_bookmark,
             slack.invite_members,
             records.record_changes,
@@ -84,3 +89,4 @@ async def run_worker(settings: Settings) -> None:
         build_worker(client, settings, http=http, db=db),
     ):
         await stop.wait()
+    log.info("Worker stopped")

@@ -18,6 +18,7 @@ from temporalio import activity
 
 from activities.slack_errors import classify, describe
 from activities.types import (
+    ArchiveChannelInput,
     BookmarkInput,
     CreateChannelInput,
     DescribeChannelInput,
@@ -26,6 +27,7 @@ from activities.types import (
     PinInput,
     RenameChannelInput,
     StepResult,
+    TellUserInput,
     UpsertMessageInput,
 )
 from fireline.channel_name import incident_channel_name
@@ -235,6 +237,31 @@ class SlackActivities:
                 failure.retry(err)
             return StepResult(problems=[f"Could not pin the summary: {failure.refusal}"])
         return StepResult()
+
+    @activity.defn(name="tell_user")
+    async def tell_user(self, input: TellUserInput) -> StepResult:
+        """An ephemeral for one person in a channel. Ephemerals cannot be looked up, so a retry
+        after a lost answer may show it twice: harmless for a note meant for one reader."""
+        try:
+            await self._client.chat_postEphemeral(
+                channel=input.channel, user=input.user, text=input.text
+            )
+        except SlackApiError as err:
+            failure = classify(err)
+            if failure.refusal is None and failure.code != "user_not_in_channel":
+                failure.retry(err)
+            return StepResult(problems=[f"Could not tell <@{input.user}>: {failure.code}"])
+        return StepResult()
+
+    @activity.defn(name="archive_channel")
+    async def archive_channel(self, input: ArchiveChannelInput) -> None:
+        """Archive the channel; one archived already (a retry, a person) is done."""
+        try:
+            await self._client.conversations_archive(channel=input.channel_id)
+        except SlackApiError as err:
+            failure = classify(err)
+            if failure.code != "already_archived":
+                failure.give_up(err)
 
     @activity.defn(name="add_bookmark")
     async def add_bookmark(self, input: BookmarkInput) -> None:

@@ -78,3 +78,13 @@ class StepResult(BaseModel):
     """What a best-effort step could not do, each said once in the incident channel."""
 
     problems: list[str] = Field(default_factory=list)
+
+
+class TellUserInput(BaseModel):
+    channel: str
+    user: str
+    text: str
+
+
+class ArchiveChannelInput(BaseModel):
+    channel_id: str

@@ -8,7 +8,7 @@ import signal
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
@@ -20,9 +20,12 @@ from bot.authorize import (
     unreachable_response,
 )
 from bot.http_endpoint import EVENTS_PATH, http_app
+from bot.incident_context import incident_middleware
 from bot.incident_lookup import IncidentLookup
 from bot.listeners import actions, commands, events, shortcuts, views
 from bot.pending import PendingDeclarations, pending_declarations
+from bot.refusal import Refused, answer_refusal
+from bot.subcommands import Services
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.temporal import connect
@@ -58,14 +61,20 @@ def build_app(
         # In HTTP mode Bolt answers Slack as soon as ack() runs; the listener goes on after.
         process_before_response=False,
     )
-    commands.register(app, policy, IncidentLookup(temporal))
+    resolve_incident = incident_middleware(IncidentLookup(temporal))
+    services = Services(temporal, policy, settings.temporal_task_queue)
+    commands.register(app, services, resolve_incident)
     shortcuts.register(app, policy)
-    views.register(app, policy, pending)
-    actions.register(app)
+    views.register(app, policy, pending, temporal, resolve_incident)
+    actions.register(app, policy, resolve_incident)
     events.register(app)
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+    async def on_error(
+        error: Exception, body: dict[str, Any], respond: AsyncRespond
+    ) -> BoltResponse | None:
+        if isinstance(error, Refused):
+            return await answer_refusal(error, body, respond)
         if isinstance(error, SlackUnreachable):
             log.warning("answered %s with try again: %s", body.get("type") or "command", error)
             return unreachable_response(body)
@@ -83,6 +92,7 @@ async def run_bot(settings: Settings) -> None:
     temporal = await connect(settings, lazy=True)
     async with pending_declarations(settings, temporal, policy, slack) as pending:
         await _serve(build_app(settings, temporal, policy, slack, pending), settings)
+    log.info("Slack bot stopped")
 
 
 async def _serve(app: AsyncApp, settings: Settings) -> None:

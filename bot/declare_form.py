@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel, Field, ValidationError
 
+from bot.form_blocks import VALUE, input_block, option, submitted, text_input
 from fireline.models import TEXT_MAX, TITLE_MAX, Declaration
 from fireline.policy import SeverityPolicy
-from fireline.render.text import plain, truncate
+from fireline.render.text import plain
 from fireline.user_text import multi_line, one_line
 
 CALLBACK_ID = "declare_incident"
-VALUE = "value"  # every input's action_id; the block_id names the field
 
 
 class SourceMessage(BaseModel):
@@ -35,11 +36,12 @@ def declare_modal(
 ) -> dict[str, Any]:
     default = policy.level(policy.default)
     options = [
-        _severity_option(level.name, level.label, level.description) for level in policy.levels
+        option(level.name, f"{level.name} · {level.label}", level.description)
+        for level in policy.levels
     ]
     blocks: list[dict[str, Any]] = [
-        _input("title", "Title", _text_input(TITLE_MAX, placeholder="What is broken?")),
-        _input(
+        input_block("title", "Title", text_input(TITLE_MAX, placeholder="What is broken?")),
+        input_block(
             "severity",
             "Severity",
             {
@@ -49,19 +51,21 @@ def declare_modal(
                 **({"initial_option": options[policy.levels.index(default)]} if default else {}),
             },
         ),
-        _input(
+        input_block(
             "description",
             "Description",
-            _text_input(TEXT_MAX, multiline=True, initial=description),
+            text_input(TEXT_MAX, multiline=True, initial=description),
             optional=True,
         ),
-        _input("impact", "Customer impact", _text_input(TEXT_MAX, multiline=True), optional=True),
-        _input(
+        input_block(
+            "impact", "Customer impact", text_input(TEXT_MAX, multiline=True), optional=True
+        ),
+        input_block(
             "commander",
             "Incident commander",
             {"type": "users_select", "action_id": VALUE, "initial_user": reporter_id},
         ),
-        _input(
+        input_block(
             "private",
             "Visibility",
             {
@@ -82,7 +86,7 @@ def declare_modal(
     ]
     if policy.tags:
         blocks.append(
-            _input(
+            input_block(
                 "tags",
                 "Tags",
                 {
@@ -106,50 +110,11 @@ def declare_modal(
     }
 
 
-def _severity_option(name: str, label: str, description: str) -> dict[str, Any]:
-    option: dict[str, Any] = {"text": plain(f"{name} · {label}", 75), "value": name}
-    if description:
-        option["description"] = plain(truncate(description, 75), 75)
-    return option
-
-
-def _text_input(
-    max_length: int, *, multiline: bool = False, initial: str = "", placeholder: str = ""
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": VALUE,
-        "max_length": max_length,
-        "multiline": multiline,
-    }
-    if initial:
-        element["initial_value"] = truncate(initial, max_length)
-    if placeholder:
-        element["placeholder"] = plain(placeholder, 150)
-    return element
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
-) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-
-
 def read_submission(
     view: dict[str, Any], policy: SeverityPolicy, reporter_id: str, team_id: str | None
 ) -> Declaration | dict[str, str]:
     """The Declaration, or `{block_id: message}` for `response_action: errors`."""
-    values = view.get("state", {}).get("values", {})
-
-    def field(block_id: str) -> dict[str, Any]:
-        return dict(values.get(block_id, {}).get(VALUE) or {})
-
+    field = partial(submitted, view)
     errors: dict[str, str] = {}
     title = one_line(field("title").get("value") or "")
     if not title:
@@ -169,7 +134,7 @@ def read_submission(
             errors[block_id] = f"Keep the {label} to {TEXT_MAX} characters (it has {len(text)})."
         texts[block_id] = text
 
-    tags = [option["value"] for option in field("tags").get("selected_options") or []]
+    tags = [choice["value"] for choice in field("tags").get("selected_options") or []]
     unknown = [tag for tag in tags if tag not in policy.tags]
     if unknown:
         errors["tags"] = f"Unknown tags: {', '.join(unknown)}."

@@ -4,6 +4,7 @@ the answer to a mention. Text is mrkdwn; whatever a user typed is escaped before
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from fireline.render.text import escape, truncate
 
@@ -14,20 +15,22 @@ SHORTCUTS = (
 HELP = (
     "*Fireline*\n"
     "• `/incident` opens the form to declare an incident.\n"
-    "• `/incident help` shows this message.\n"
+    "• `/incident list` lists the open incidents.\n"
+    "• `/incident help` shows this message; in an incident's channel, the commands that change "
+    "that incident.\n"
     f"The {SHORTCUTS} open the same form."
 )
 QUOTE_MAX = 200
 
 
-def incident_channel_help(reference: str | None) -> str:
-    """The help for `/incident` typed in an incident's own channel."""
-    incident = f"incident *{reference}*" if reference else "an incident"
+def incident_channel_help(reference: str, commands: Iterable[tuple[str, str]]) -> str:
+    """The help for `/incident` typed in an incident's own channel; `commands` are the
+    (usage, what it does) of the subcommands that change it."""
+    lines = "".join(f"• `/incident {usage}` {summary}.\n" for usage, summary in commands)
     return (
-        f"This is the channel of {incident}.\n"
-        "• Status, severity, role and update commands for this incident run here, "
-        "in this channel.\n"
+        f"This is the channel of incident *{reference}*. Here:\n{lines}"
         "• `/incident help` shows this message.\n"
+        "The buttons on the pinned summary change the status and severity and post updates too. "
         "To declare a separate incident, run `/incident` in any other channel or `/incident new` "
         f"here, or use the {SHORTCUTS}."
     )

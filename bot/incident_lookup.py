@@ -1,4 +1,5 @@
-"""Which incident a channel belongs to, from the IncidentChannel search attribute.
+"""Finding incidents: which one a channel belongs to (the IncidentChannel search attribute),
+and an incident as its workflow knows it now (the get_incident query).
 
 Every request from inside an incident's channel (a command, a button, a modal opened there)
 carries the channel's id, which Bolt puts in `context.channel_id`; one lookup serves them all.
@@ -9,31 +10,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
 
-from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
-from fireline.models import incident_reference
-from fireline.search_attributes import INCIDENT_CHANNEL, INCIDENT_NUMBER
+from bot.refusal import UNREACHABLE, Refused
+from fireline.models import IncidentSnapshot
+from fireline.render.text import escape
+from fireline.search_attributes import INCIDENT_CHANNEL
+from workflows.incident import IncidentWorkflow
 
 log = logging.getLogger(__name__)
 
 # A slash command's trigger_id lives 3 s: if Temporal has not answered by then, the declaration
 # form must still open in time.
 LOOKUP_TIMEOUT = 1.0
+# The query runs on the worker; bounded too, since a button's or command's modal must still open
+# within its trigger's 3 s after both lookups.
+SNAPSHOT_TIMEOUT = 1.5
 # Channel ids are upper-case letters and digits; anything else never reaches the query.
 _CHANNEL_ID = re.compile(r"[A-Z0-9]+")
-
-
-@dataclass(frozen=True)
-class ChannelIncident:
-    workflow_id: str
-    number: int | None  # from IncidentNumber; None if the workflow carries none
-
-    @property
-    def reference(self) -> str | None:
-        return incident_reference(self.number) if self.number is not None else None
 
 
 class IncidentLookup:
@@ -41,9 +37,9 @@ class IncidentLookup:
         self._temporal = temporal
         self._timeout = timeout
 
-    async def by_channel(self, channel_id: str | None) -> ChannelIncident | None:
-        """The incident whose channel this is; None for any other channel, and when Temporal
-        cannot say in time (the caller then acts as outside an incident)."""
+    async def by_channel(self, channel_id: str | None) -> str | None:
+        """The workflow id of the incident whose channel this is; None for any other channel,
+        and when Temporal cannot say in time (the caller then acts as outside an incident)."""
         if channel_id is None or not _CHANNEL_ID.fullmatch(channel_id):
             return None
         try:
@@ -57,8 +53,26 @@ class IncidentLookup:
         log.warning("could not tell whether %s is an incident channel: %s", channel_id, reason)
         return None
 
-    async def _first(self, query: str) -> ChannelIncident | None:
+    async def _first(self, query: str) -> str | None:
         async for execution in self._temporal.list_workflows(query, limit=1):
-            number = execution.typed_search_attributes.get(INCIDENT_NUMBER)
-            return ChannelIncident(execution.id, number)
+            return execution.id
         return None
+
+    async def snapshot(self, workflow_id: str) -> IncidentSnapshot:
+        """The incident as its workflow knows it now; Refused when there is no such incident or
+        Temporal cannot say in time."""
+        handle = self._temporal.get_workflow_handle(workflow_id)
+        unknown = f"Fireline knows no incident `{escape(workflow_id)}`; nothing changed."
+        try:
+            async with asyncio.timeout(SNAPSHOT_TIMEOUT):
+                return await handle.query(IncidentWorkflow.get_incident)
+        except WorkflowQueryFailedError as err:  # another kind of workflow: no such query
+            raise Refused(unknown) from err
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                raise Refused(unknown) from err
+            log.warning("could not query incident %s: %s", workflow_id, err)
+            raise Refused(UNREACHABLE) from err
+        except (TimeoutError, RuntimeError) as err:
+            log.warning("could not query incident %s: %s", workflow_id, err or "timed out")
+            raise Refused(UNREACHABLE) from err

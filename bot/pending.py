@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 ADD_TIMEOUT_SECONDS = 1.5
 DRAIN_INTERVAL_SECONDS = 10.0
 RELEASE_TIMEOUT_SECONDS = 2.0
+# How long a stopping bot waits for its background tasks to end once cancelled. psycopg's pool
+# can swallow a cancellation that lands while it hands out a connection; the bot still stops.
+STOP_TIMEOUT_SECONDS = 3.0
 
 
 class _Unstored:
@@ -50,7 +53,7 @@ class PendingDeclarations:
         self._outbox = outbox
         self._declarer = declarer
         self._declaring: dict[str, asyncio.Task[None]] = {}
-        self._stopping = False
+        self._stopping = asyncio.Event()
 
     async def submit(self, declaration: Declaration, workflow_id: str) -> None:
         """Keep the declaration durably, then start it in the background; returns once it is
@@ -78,11 +81,13 @@ class PendingDeclarations:
         try:
             yield
         finally:
-            self._stopping = True
+            self._stopping.set()
             tasks = [draining, *self._declaring.values()]
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_SECONDS)
+            if stuck:
+                log.warning("%d declaration tasks did not stop; leaving them", len(stuck))
             try:
                 async with asyncio.timeout(RELEASE_TIMEOUT_SECONDS):
                     await self._outbox.release()
@@ -90,19 +95,16 @@ class PendingDeclarations:
                 log.warning("declarations not released, taken over when their lease ends: %s", err)
 
     async def _drain(self) -> None:
-        while True:
+        # The stop event ends the loop even when a cancellation was swallowed on the way.
+        while not self._stopping.is_set():
             try:
-                claimed = await self._outbox.claim()
+                for entry in await self._outbox.claim():
+                    self._declare(entry, self._outbox)
             except OutboxUnavailable as err:
                 log.warning("cannot drain the declaration outbox, will retry: %s", err)
-                claimed = []
-            # Python 3.11's wait_for, inside the connection pool, can swallow the cancellation
-            # that stops this loop when a connection arrives at that moment.
-            if self._stopping:
-                return
-            for entry in claimed:
-                self._declare(entry, self._outbox)
-            await asyncio.sleep(DRAIN_INTERVAL_SECONDS)
+            with suppress(TimeoutError):
+                async with asyncio.timeout(DRAIN_INTERVAL_SECONDS):
+                    await self._stopping.wait()
 
     def _declare(self, entry: PendingDeclaration, lease: Lease) -> None:
         if entry.workflow_id in self._declaring:

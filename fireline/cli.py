@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import sys
+import traceback
+from collections.abc import Callable
 from typing import NoReturn
 
 import typer
@@ -25,18 +28,45 @@ def _settings() -> Settings:
 
 
 def _exit(code: int) -> NoReturn:
-    """Exit without interpreter teardown once a Temporal client exists: its Rust threads can abort
-    a finalizing interpreter (SIGABRT "PyGILState_Release", or SIGSEGV) after the work succeeded,
-    in ~1 of 20 `fireline migrate` runs (temporalio/sdk-python#300)."""
-    logging.shutdown()
+    """Leave with `code` and no interpreter teardown; every command ends here.
+
+    The Temporal SDK completes each awaited call on one of its Rust (tokio) threads, which it gives
+    no way to join: the thread takes the GIL, calls the loop's call_soon_threadsafe(), lets the GIL
+    go while that writes to the loop's wakeup socket, and needs it back to return
+    (pyo3-async-runtimes). The write wakes the loop, so the main thread can reach teardown first:
+    after a worker's last call, finalize_shutdown(), it gets there in ~1 ms. On Python < 3.14 a
+    thread asking for the GIL during teardown is ended by pthread_exit, whose unwinding releases
+    pyo3's GIL guard: "Fatal Python error: PyGILState_Release: thread state ... must be current
+    when releasing", SIGABRT, in ~3% of worker stops and ~5% of `fireline migrate` runs
+    (temporalio/sdk-python#300). So each command first shuts its own work down in order
+    (asyncio.run returns once the worker, pools and servers are closed), then comes here: atexit
+    handlers (logging.shutdown) run, stdio is flushed, and nothing is finalized under those threads.
+    """
+    atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 
 
+def _run(command: Callable[[], int | None]) -> NoReturn:
+    """Run a command's body and leave through `_exit`, whatever it ends with: its code (None is 0),
+    2 and one line for a configuration error, 130 on Ctrl-C before its own handlers are in place,
+    1 and the traceback for anything else."""
+    try:
+        code = command() or 0
+    except (SettingsError, PolicyError) as err:
+        _fail(err)
+    except KeyboardInterrupt:
+        code = 130
+    except Exception:
+        traceback.print_exc()
+        code = 1
+    _exit(code)
+
+
 def _fail(err: Exception) -> NoReturn:
     typer.echo(f"fireline: {err}", err=True)
-    raise typer.Exit(code=2)
+    _exit(2)
 
 
 @app.command()
@@ -45,12 +75,12 @@ def migrate() -> None:
     from fireline.setup import migrate as run_migrate
 
     settings = _settings()
-    try:
+
+    def body() -> None:
         done = asyncio.run(run_migrate(settings))
-    except SettingsError as err:
-        _fail(err)
-    typer.echo("\n".join(done) if done else "Already up to date.")
-    _exit(0)
+        typer.echo("\n".join(done) if done else "Already up to date.")
+
+    _run(body)
 
 
 @app.command()
@@ -59,10 +89,7 @@ def worker() -> None:
     from worker import run_worker
 
     settings = _settings()
-    try:
-        asyncio.run(run_worker(settings))
-    except SettingsError as err:
-        _fail(err)
+    _run(lambda: asyncio.run(run_worker(settings)))
 
 
 @app.command()
@@ -71,10 +98,7 @@ def bot() -> None:
     from bot.app import run_bot
 
     settings = _settings()
-    try:
-        asyncio.run(run_bot(settings))
-    except (SettingsError, PolicyError) as err:
-        _fail(err)
+    _run(lambda: asyncio.run(run_bot(settings)))
 
 
 @app.command("codec-server")
@@ -83,21 +107,13 @@ def codec_server() -> None:
     from fireline.codec_server import serve
 
     settings = _settings()
-    try:
-        asyncio.run(serve(settings))
-    except SettingsError as err:
-        _fail(err)
+    _run(lambda: asyncio.run(serve(settings)))
 
 
 @app.command()
 def dev() -> None:
     """Run the whole stack locally: Temporal dev server, PostgreSQL, worker and bot."""
-    from fireline.db.localpg import LocalPostgresError
     from fireline.dev import DevStack
 
     settings = _settings()
-    try:
-        code = DevStack(settings).run()
-    except (SettingsError, PolicyError, LocalPostgresError) as err:
-        _fail(err)
-    _exit(code)
+    _run(lambda: DevStack(settings).run())

@@ -163,6 +163,10 @@ class SlackRequests:
         fields = self.slash_command_fields(
             command, text=text, user_id=user_id, channel_id=channel_id
         )
+        return await self.post_slash_command(fields, **opts)
+
+    async def post_slash_command(self, fields: dict[str, str], **opts: Any) -> BotResponse:
+        """Deliver a slash command's fields (again, for a redelivery: same trigger_id)."""
         return await self.post(urlencode(fields), "application/x-www-form-urlencoded", **opts)
 
     async def global_shortcut(self, callback_id: str, *, user_id: str, **opts: Any) -> BotResponse:

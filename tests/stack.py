@@ -3,6 +3,8 @@ real Temporal dev server and PostgreSQL, and the Slack fake that the real slack_
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,19 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
 from bot.app import build_app, slack_client
 from bot.http_endpoint import http_app
 from bot.pending import pending_declarations
 from fireline.db.pool import connection_pool
+from fireline.dev import temporal_cli
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
-from tests.slack_requests import BotResponse, SlackRequests
+from tests.slack_requests import BotResponse, SlackRequests, ack_message
 from worker import build_worker, http_session
 from workflows.incident import IncidentWorkflow
 
@@ -157,6 +161,52 @@ class Stack:
 
         return await eventually(complete, timeout=timeout)
 
+    async def declared_in_channel(self, user_id: str = REPORTER, **fields: Any) -> IncidentSnapshot:
+        """Declare an incident and wait until the bot can find it by its channel."""
+        workflow_id = await self.declare(user_id, **fields)
+        incident = await self.declared(workflow_id)
+        assert incident.channel is not None
+        query = f"IncidentChannel = '{incident.channel.id}'"
+
+        async def found() -> list[str]:
+            return [wf.id async for wf in self.temporal.list_workflows(query)]
+
+        assert await eventually(found) == [workflow_id]
+        return incident
+
+    async def command(
+        self, text: str, channel_id: str, user_id: str = REPORTER
+    ) -> tuple[str, dict[str, str]]:
+        """`/incident <text>` typed in a channel: what the person is shown, and the command's
+        fields (to deliver them again)."""
+        fields = self.slack.slash_command_fields(
+            "/incident", text=text, user_id=user_id, channel_id=channel_id
+        )
+        return await self.shown(fields), fields
+
+    async def shown(self, fields: dict[str, str]) -> str:
+        """Deliver a slash command; what the person is shown: the ack's text, or once the bot
+        acknowledged it empty, the ephemeral it sent to the command's response_url."""
+        answered = len(self.fake.responses())
+        text, response_type = ack_message(await self.slack.post_slash_command(fields))
+        assert response_type == "ephemeral"
+        if text:
+            return text
+        (posted,) = await eventually(lambda: self.fake.responses()[answered:])
+        assert posted["body"]["response_type"] == "ephemeral", posted
+        return str(posted["body"]["text"])
+
+    async def signals(self, workflow_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """(name, input) of every signal in the incident's history, oldest first."""
+        history = await self.temporal.get_workflow_handle(workflow_id).fetch_history()
+        signals = []
+        for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+                signaled = event.workflow_execution_signaled_event_attributes
+                (input,) = await self.temporal.data_converter.decode(signaled.input.payloads)
+                signals.append((signaled.signal_name, input))
+        return signals
+
     def tagged(self, channel: str | None, incident_id: str, step: str) -> list[dict[str, Any]]:
         """Messages Fireline posted in `channel` for this incident's `step` (by their metadata)."""
         if channel is None:
@@ -252,3 +302,24 @@ async def running_worker(
         build_worker(temporal, settings, http=http, db=db),
     ):
         yield
+
+
+async def cli_signal(stack: Stack, workflow_id: str, name: str, input: dict[str, Any]) -> None:
+    """`temporal workflow signal`, exactly as an operator types it."""
+    process = await asyncio.create_subprocess_exec(
+        temporal_cli(),
+        "workflow",
+        "signal",
+        "--address",
+        stack.settings.temporal_address,
+        "--workflow-id",
+        workflow_id,
+        "--name",
+        name,
+        "--input",
+        json.dumps(input),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, (out + err).decode()

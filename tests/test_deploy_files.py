@@ -380,7 +380,8 @@ def test_manifest_declares_the_incident_command(manifest: dict[str, Any]) -> Non
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     incident = commands["/incident"]
     assert incident["url"] == REQUEST_URL
-    assert incident["should_escape"] is False
+    # `/incident role <role> @person` needs the person's id, which only escaping sends.
+    assert incident["should_escape"] is True
     assert incident["description"]
 
 

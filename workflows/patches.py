@@ -18,3 +18,7 @@ COUNTER_READS_RECORD_FLOOR = "counter-reads-record-floor"
 # Stage: patch. An incident whose number the record holds for another takes a fresh number
 # instead of going unrecorded.
 RENUMBER_TAKEN_NUMBER = "renumber-taken-number"
+
+# Stage: patch. The record loop writes the incident and its new timeline events together
+# (record_changes); before it, only the incident (record_incident).
+RECORD_TIMELINE = "record-timeline"

@@ -1,24 +1,26 @@
-"""Buttons on the pinned summary."""
+"""Buttons on the pinned summary: each opens its form for the incident the button names."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
-from fireline.render.incident import ACTION_POST_UPDATE, ACTION_SET_SEVERITY, ACTION_SET_STATUS
+from bot.change_forms import OPENED_BY, FormOrigin
+from bot.incident_context import INCIDENT, Middleware
+from fireline.policy import SeverityPolicy
 
 
-def register(app: AsyncApp) -> None:
-    @app.action(ACTION_SET_STATUS)
-    @app.action(ACTION_SET_SEVERITY)
-    @app.action(ACTION_POST_UPDATE)
-    async def not_yet(ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
-        # Acked so Slack shows no error; the lifecycle changes arrive with the status issue.
-        await ack()
-        await respond(
-            text="Changing status, severity and posting updates from here is coming next; "
-            "until then an operator can do it from the workflow in the Temporal UI.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
+def register(app: AsyncApp, policy: SeverityPolicy, resolve_incident: Middleware) -> None:
+    async def open_form(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        incident = context[INCIDENT]
+        origin = FormOrigin(incident=incident.incident_id, channel=context.channel_id)
+        view = OPENED_BY[body["actions"][0]["action_id"]](incident, policy, origin)
+        await ack()  # then at once: the trigger_id lives 3 seconds
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    for action_id in OPENED_BY:
+        app.action(action_id, middleware=[resolve_incident])(open_form)

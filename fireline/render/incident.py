@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fireline.models import IncidentSnapshot
-from fireline.render.text import escape, mrkdwn, plain, truncate
+from fireline.render.text import escape, mrkdwn, plain, slack_date, truncate
 
 Blocks = list[dict[str, Any]]
 
@@ -50,16 +50,36 @@ def purpose(incident: IncidentSnapshot) -> str:
 
 def _facts(incident: IncidentSnapshot) -> dict[str, Any]:
     level = incident.severity
-    declaration = incident.declaration
+    roles = [
+        mrkdwn(f"*{role_label(role)}*\n<@{user}>")
+        for role, user in sorted(incident.roles.items(), key=lambda item: item[0] != "commander")
+    ] or [mrkdwn(f"*Commander*\n<@{incident.commander_id}>")]
+    # A section holds at most 10 fields.
     return {
         "type": "section",
         "fields": [
             mrkdwn(f"*Severity*\n{escape(level.name)} ({escape(level.label)})"),
             mrkdwn(f"*Status*\n{incident.status.value}"),
-            mrkdwn(f"*Commander*\n<@{declaration.commander_id}>"),
-            mrkdwn(f"*Reporter*\n<@{declaration.reporter_id}>"),
+            *roles[:7],
+            mrkdwn(f"*Reporter*\n<@{incident.declaration.reporter_id}>"),
         ],
     }
+
+
+def role_label(role: str) -> str:
+    """`tech_lead` as people say it: Tech lead."""
+    return role.replace("_", " ").capitalize()
+
+
+def _last_update(incident: IncidentSnapshot) -> Blocks:
+    update = incident.last_update
+    if update is None:
+        return []
+    said = f"*Last update* by <@{update.by}>, {slack_date(update.at)}"
+    return [
+        {"type": "context", "elements": [mrkdwn(said)]},
+        {"type": "section", "text": plain(update.text)},
+    ]
 
 
 def _labelled_text(label: str, text: str) -> Blocks:
@@ -95,6 +115,7 @@ def summary_blocks(incident: IncidentSnapshot) -> Blocks:
         _facts(incident),
         *_labelled_text("Description", declaration.description),
         *_labelled_text("Customer impact", declaration.impact),
+        *_last_update(incident),
         _links(incident),
         {
             "type": "actions",

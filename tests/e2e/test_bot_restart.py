@@ -14,7 +14,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from bot.listeners.commands import HELP
+from bot.help import HELP
 from fireline.db.localpg import free_port
 from fireline.dev import temporal_cli
 from fireline.policy import load_policy

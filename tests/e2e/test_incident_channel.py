@@ -14,25 +14,9 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from fireline.models import IncidentSnapshot
 from tests.fakes.slack import FakeSlack
-from tests.helpers import eventually
 from tests.slack_requests import ack_message
-from tests.stack import REPORTER, Stack, fireline_stack
-
-
-async def declared_and_visible(stack: Stack) -> IncidentSnapshot:
-    """Declare an incident and wait until visibility finds it by its channel."""
-    workflow_id = await stack.declare()
-    incident = await stack.declared(workflow_id)
-    assert incident.channel is not None
-    query = f"IncidentChannel = '{incident.channel.id}'"
-
-    async def found() -> list[str]:
-        return [wf.id async for wf in stack.temporal.list_workflows(query)]
-
-    assert await eventually(found) == [workflow_id]
-    return incident
+from tests.stack import REPORTER, fireline_stack
 
 
 @pytest.mark.parametrize("text", ["", "help"])
@@ -40,7 +24,7 @@ async def test_incident_in_its_channel_shows_the_incident_help(
     slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str, text: str
 ) -> None:
     async with fireline_stack(slack, dev_server.client, database_url) as stack:
-        incident = await declared_and_visible(stack)
+        incident = await stack.declared_in_channel()
         assert incident.channel is not None
         response = await stack.slack.slash_command(
             "/incident", text=text, user_id=REPORTER, channel_id=incident.channel.id
@@ -48,7 +32,9 @@ async def test_incident_in_its_channel_shows_the_incident_help(
         help_text, response_type = ack_message(response)
         assert response_type == "ephemeral"
         assert f"*{incident.reference}*" in help_text
-        assert "Status, severity, role and update commands" in help_text
+        for usage in ("status <status> [note]", "severity <level>", "role <role> @person"):
+            assert f"`/incident {usage}`" in help_text
+        assert "`/incident update`" in help_text and "`/incident note <text>`" in help_text
         assert "`/incident` in any other channel" in help_text
 
         # Elsewhere /incident still opens the form; the one above opened none, not even later.

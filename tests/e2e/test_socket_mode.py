@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from bot.listeners.commands import HELP
+from bot.help import HELP
 from tests.bot_process import STOP_TIMEOUT, Bot
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS

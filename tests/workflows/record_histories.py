@@ -20,6 +20,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from fireline import signals
 from fireline.models import AllocateNumbersInput, CounterState
 from tests.fixtures.temporal import add_search_attributes
 from tests.helpers import eventually
@@ -33,8 +34,14 @@ QUEUE = "record-histories"
 
 
 async def save(handle: WorkflowHandle[Any, Any], name: str) -> None:
+    """Write the history, unless one by that name exists: it stands for the code that made it,
+    and replaying it proves incidents from then still run. `--force` writes over it."""
+    path = HISTORIES / f"{name}.json"
+    if path.exists() and "--force" not in sys.argv:
+        print(f"kept {path.name} (recorded by earlier code; --force to overwrite)")
+        return
     history = await handle.fetch_history()
-    (HISTORIES / f"{name}.json").write_text(json.dumps(json.loads(history.to_json()), indent=1))
+    path.write_text(json.dumps(json.loads(history.to_json()), indent=1))
 
 
 async def record_incident(
@@ -56,6 +63,34 @@ async def record_incident(
         await eventually(declared)
         await save(handle, name)
         await handle.terminate()
+
+
+async def record_lifecycle(env: WorkflowEnvironment) -> None:
+    """An incident run through every kind of change, redeliveries and refusals included, until
+    it is closed: the history replays the signal handlers and the changes they queue."""
+    fakes = FakeActivities()
+    input = declare_input()
+    sent = [
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="identified", by="UA")),
+        (signals.ASSIGN_ROLE, signals.AssignRoleInput(role="comms", user="UC", by="UA")),
+        (signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity="SEV1", by="UA")),
+        (signals.ADD_NOTE, signals.AddNoteInput(text="rolled back", by="UB", request_id="V1")),
+        (signals.ADD_NOTE, signals.AddNoteInput(text="rolled back", by="UB", request_id="V1")),
+        (signals.POST_UPDATE, signals.PostUpdateInput(text="fixed", status="resolved", by="UA")),
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="mitigated", by="UA")),
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="investigating", by="UA")),
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="closed", by="UA")),
+    ]
+    async with Worker(
+        env.client, task_queue=QUEUE, workflows=[IncidentWorkflow], activities=fakes.all()
+    ):
+        handle = await env.client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=QUEUE
+        )
+        for name, change in sent:
+            await handle.signal(name, change)
+        await handle.result()
+        await save(handle, "incident_run_until_closed")
 
 
 async def record_counter(client: Client) -> None:
@@ -102,6 +137,7 @@ async def main() -> None:
         await record_incident(env, problems, "incident_declared_side_by_side")
         taken = FakeActivities(taken_numbers=frozenset({42}))
         await record_incident(env, taken, "incident_renumbered", recorded=True)
+        await record_lifecycle(env)
         await record_counter(env.client)
     finally:
         await env.shutdown()

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from activities.records import NUMBER_TAKEN
 from activities.types import (
+    ArchiveChannelInput,
     BookmarkInput,
     CreateChannelInput,
     DescribeChannelInput,
@@ -23,6 +24,7 @@ from activities.types import (
     PinInput,
     RenameChannelInput,
     StepResult,
+    TellUserInput,
     UpsertMessageInput,
 )
 from fireline import search_attributes
@@ -31,7 +33,9 @@ from fireline.models import (
     Declaration,
     DeclareIncidentInput,
     IncidentSnapshot,
+    RecordInput,
     RenumberInput,
+    TimelineEvent,
 )
 from fireline.policy import load_policy
 from tests.helpers import eventually
@@ -56,6 +60,8 @@ class FakeActivities:
         self.renames: list[RenameChannelInput] = []
         self.invites: list[InviteInput] = []
         self.records: list[IncidentSnapshot] = []
+        self.events: list[TimelineEvent] = []
+        self.told: list[TellUserInput] = []
         self._record_failures = record_failures
         # Numbers the record holds for other incidents.
         self._taken_numbers = taken_numbers
@@ -117,14 +123,24 @@ class FakeActivities:
             self.invites.append(input)
             return StepResult(problems=["Could not invite <@UGONE>: the user is deactivated"])
 
-        @activity.defn(name="record_incident")
-        async def record(snapshot: IncidentSnapshot) -> None:
+        @activity.defn(name="record_changes")
+        async def record(input: RecordInput) -> None:
             self.calls["record"] += 1
             if self.calls["record"] <= self._record_failures:
                 raise ConnectionError("database is down")
-            if snapshot.number in self._taken_numbers:
+            if input.incident.number in self._taken_numbers:
                 raise ApplicationError("number taken", type=NUMBER_TAKEN, non_retryable=True)
-            self.records.append(snapshot)
+            self.records.append(input.incident)
+            self.events += input.events
+
+        @activity.defn(name="tell_user")
+        async def tell(input: TellUserInput) -> StepResult:
+            self.told.append(input)
+            return StepResult()
+
+        @activity.defn(name="archive_channel")
+        async def archive(input: ArchiveChannelInput) -> None:
+            self.calls["archive"] += 1
 
         @activity.defn(name="renumber_incident")
         async def renumber(input: RenumberInput) -> int:
@@ -139,6 +155,8 @@ class FakeActivities:
             bookmark,
             invite,
             record,
+            tell,
+            archive,
             renumber,
         ]
 

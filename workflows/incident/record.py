@@ -11,7 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from activities.types import RenameChannelInput
     from fireline import search_attributes
-    from fireline.models import RenumberInput
+    from fireline.models import RecordInput, RenumberInput
     from workflows import patches
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL, RECORD
     from workflows.incident.state import IncidentState
@@ -24,13 +24,24 @@ async def keep_record(state: IncidentState) -> None:
         await workflow.wait_condition(lambda: state.recorded_version < state.version)
         version = state.version
         incident = state.incident
+        events = list(state.unrecorded)
         try:
-            await workflow.execute_activity_method(
-                RecordActivities.record_incident,
-                incident.model_copy(deep=True),
-                summary=f"record {incident.reference} in PostgreSQL",
-                **RECORD,
-            )
+            if workflow.patched(patches.RECORD_TIMELINE):
+                await workflow.execute_activity_method(
+                    RecordActivities.record_changes,
+                    RecordInput(incident=incident.model_copy(deep=True), events=events),
+                    summary=f"record {incident.reference} in PostgreSQL"
+                    + (f" with {len(events)} timeline events" if events else ""),
+                    **RECORD,
+                )
+            else:
+                await workflow.execute_activity_method(
+                    RecordActivities.record_incident,
+                    incident.model_copy(deep=True),
+                    summary=f"record {incident.reference} in PostgreSQL",
+                    **RECORD,
+                )
+            state.unrecorded = state.unrecorded[len(events) :]
         except ActivityError as err:
             if is_number_taken(err) and workflow.patched(patches.RENUMBER_TAKEN_NUMBER):
                 await _renumber(state)

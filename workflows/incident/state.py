@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from fireline.models import DeclareIncidentInput, IncidentSnapshot
+    from fireline.models import DeclareIncidentInput, IncidentSnapshot, TimelineEvent
+    from fireline.policy import SeverityPolicy
     from fireline.render import operator
+    from fireline.signals import Change
+
+# Request ids remembered so a redelivered Slack request changes nothing twice; redeliveries come
+# within minutes, not hundreds of changes later.
+REMEMBERED_REQUESTS = 500
+
+
+class QueuedChange(BaseModel):
+    """A signal received and not yet applied: changes apply one at a time, in arrival order."""
+
+    signal: str
+    payload: dict[str, Any]
 
 
 class IncidentState(BaseModel):
@@ -16,6 +31,14 @@ class IncidentState(BaseModel):
     # From the deployment at declaration: the incident keeps what it started with.
     always_invite: list[str] = Field(default_factory=list)
     feed_channel: str | None = None
+    policy: SeverityPolicy | None = None
+    pending: list[QueuedChange] = Field(default_factory=list)
+    applied_requests: list[str] = Field(default_factory=list)
+    # Timeline events not yet written to the record, and the number the next one gets.
+    unrecorded: list[TimelineEvent] = Field(default_factory=list)
+    next_event: int = 1
+    # Who the severity levels' `invite` lists brought in (workflows/incident/levels.py).
+    level_invited: list[str] = Field(default_factory=list)
     # The record loop writes whenever `version` moves past `recorded_version`: once at the start,
     # so the record exists even while Slack is down, and again as the incident changes.
     version: int = 1
@@ -31,10 +54,47 @@ class IncidentState(BaseModel):
                 declared_at=input.declared_at,
                 number=input.number,
                 workflow_url=workflow_url,
+                roles={"commander": input.declaration.commander_id},
+                timeline_length=1,  # declared
             ),
             always_invite=input.always_invite,
             feed_channel=input.feed_channel,
+            policy=input.policy,
         )
+
+    def receive(self, signal: str, change: Change) -> None:
+        """Queue a change, unless its Slack request was seen before (a redelivery)."""
+        request = change.request_id
+        if request is not None:
+            if request in self.applied_requests:
+                return
+            self.applied_requests = [*self.applied_requests, request][-REMEMBERED_REQUESTS:]
+        self.pending.append(QueuedChange(signal=signal, payload=change.model_dump()))
+
+    def add_event(
+        self,
+        kind: str,
+        actor: str,
+        *,
+        old: str | None = None,
+        new: str | None = None,
+        text: str = "",
+    ) -> TimelineEvent:
+        """A timeline row for the record, keyed by its place in the incident's history."""
+        event = TimelineEvent(
+            key=f"event:{self.next_event}",
+            kind=kind,
+            at=workflow.now(),
+            actor_id=actor,
+            old=old,
+            new=new,
+            text=text,
+        )
+        self.next_event += 1
+        self.unrecorded.append(event)
+        self.incident.timeline_length += 1
+        self.changed()
+        return event
 
     def changed(self) -> None:
         """Something the record keeps changed; the record loop writes it again."""

@@ -2,7 +2,9 @@
 
 The bot starts it with its number already allocated (bot.numbers). Declaration (declare.py) runs
 every side effect as its own retried, idempotent activity; the PostgreSQL record (record.py) is
-kept by its own loop, so the incident moves on while the database is down.
+kept by its own loop, so the incident moves on while the database is down. Changes arrive as
+signals (fireline/signals.py), queue in the state and are applied one at a time, in the order they
+arrived, once the channel exists (changes.py); closing ends the workflow after its last effects.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import asyncio
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from fireline import signals
     from fireline.models import DeclareIncidentInput, IncidentSnapshot, IncidentStatus
+    from workflows.incident import changes
     from workflows.incident.declare import declare
     from workflows.incident.record import keep_record
     from workflows.incident.state import IncidentState
@@ -33,7 +37,10 @@ class IncidentWorkflow:
         state.show_details()
         recorder = asyncio.create_task(keep_record(state))
         await declare(state)
-        await workflow.wait_condition(lambda: state.incident.status is IncidentStatus.RESOLVED)
+        while state.incident.status is not IncidentStatus.CLOSED:
+            await workflow.wait_condition(lambda: bool(state.pending))
+            await changes.apply(state, state.pending.pop(0))
+        await changes.close(state)
         await workflow.wait_condition(
             lambda: state.recorded_version == state.version and workflow.all_handlers_finished()
         )
@@ -43,3 +50,23 @@ class IncidentWorkflow:
     @workflow.query
     def get_incident(self) -> IncidentSnapshot:
         return self._state.incident
+
+    @workflow.signal(name=signals.CHANGE_STATUS)
+    def change_status(self, change: signals.ChangeStatusInput) -> None:
+        self._state.receive(signals.CHANGE_STATUS, change)
+
+    @workflow.signal(name=signals.CHANGE_SEVERITY)
+    def change_severity(self, change: signals.ChangeSeverityInput) -> None:
+        self._state.receive(signals.CHANGE_SEVERITY, change)
+
+    @workflow.signal(name=signals.ASSIGN_ROLE)
+    def assign_role(self, change: signals.AssignRoleInput) -> None:
+        self._state.receive(signals.ASSIGN_ROLE, change)
+
+    @workflow.signal(name=signals.POST_UPDATE)
+    def post_update(self, change: signals.PostUpdateInput) -> None:
+        self._state.receive(signals.POST_UPDATE, change)
+
+    @workflow.signal(name=signals.ADD_NOTE)
+    def add_note(self, change: signals.AddNoteInput) -> None:
+        self._state.receive(signals.ADD_NOTE, change)

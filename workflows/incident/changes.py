@@ -1,0 +1,352 @@
+"""Applying one change to a running incident: judge it, change the state, then bring Slack, the
+search attributes, the workflow's details and the record in step.
+
+Every change is judged here, whoever sent it (the bot checks first only to answer at once); a
+refused one changes nothing and its actor is told why in the incident channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.slack import SlackActivities
+    from activities.types import (
+        ArchiveChannelInput,
+        InviteInput,
+        TellUserInput,
+    )
+    from fireline import search_attributes, signals
+    from fireline.models import IncidentStatus, StatusUpdate
+    from fireline.render import changes as say
+    from fireline.render import incident as render
+    from fireline.render.text import escape
+    from workflows.activity_options import BEST_EFFORT, ESSENTIAL
+    from workflows.incident import lifecycle
+    from workflows.incident.levels import run_level_steps
+    from workflows.incident.state import IncidentState, QueuedChange
+    from workflows.incident.steps import (
+        best_effort,
+        describe_channel,
+        upsert_message,
+        upsert_summary,
+    )
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Which status each status implies was reached on the way (resolving implies mitigating).
+_STATUS_TIME = {
+    IncidentStatus.IDENTIFIED: "identified_at",
+    IncidentStatus.MITIGATED: "mitigated_at",
+    IncidentStatus.RESOLVED: "resolved_at",
+    IncidentStatus.CLOSED: "closed_at",
+}
+
+
+class Refused(Exception):
+    """The change is not allowed; the message (composed by Fireline) says why."""
+
+
+async def apply(state: IncidentState, queued: QueuedChange) -> None:
+    model, handler = _HANDLERS[queued.signal]
+    change = model.model_validate(queued.payload)
+    try:
+        await handler(state, change)
+    except Refused as refusal:
+        await _tell(state, change.by, str(refusal))
+
+
+async def change_status(state: IncidentState, change: signals.ChangeStatusInput) -> None:
+    target = _status(change.status)
+    before = state.incident.status
+    moved = _judge_move(before, target)
+    _move(state, moved)
+    state.add_event(
+        "status_changed", change.by, old=before.value, new=target.value, text=change.note
+    )
+    await _in_step(
+        state,
+        say.status_changed(state.incident, change.by, before, change.note),
+        topic=True,
+        summary=f"say in {state.where()} that the status is {target.value}",
+    )
+
+
+async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> None:
+    incident = state.incident
+    before = incident.status
+    target = _status(change.status) if change.status else before
+    moved = _judge_move(before, target) if target is not before else None
+    if moved is not None:
+        _move(state, moved)
+        state.add_event(
+            "status_changed", change.by, old=before.value, new=target.value, text=change.text
+        )
+    incident.last_update = StatusUpdate(
+        text=change.text, by=change.by, at=workflow.now(), status=incident.status
+    )
+    state.add_event("update_posted", change.by, new=incident.status.value, text=change.text)
+    blocks = say.update_posted(incident, change.by, change.text)
+    await _in_step(
+        state,
+        blocks,
+        topic=moved is not None,
+        summary=f"post the update in {state.where()}",
+        feed_thread=blocks,
+    )
+
+
+async def change_severity(state: IncidentState, change: signals.ChangeSeverityInput) -> None:
+    policy = state.policy
+    incident = state.incident
+    level = policy.level(change.severity) if policy else None
+    if policy is None or level is None:
+        names = (
+            ", ".join(level.name for level in policy.levels) if policy else incident.severity.name
+        )
+        raise Refused(f"Unknown severity `{escape(change.severity)}`. Levels: {names}.")
+    before = incident.severity
+    if level.name == before.name:
+        raise Refused(f"The incident is already {escape(level.name)}.")
+    promoted = policy.is_promotion(before.name, level.name)
+    incident.severity = level
+    state.add_event("severity_changed", change.by, old=before.name, new=level.name)
+    workflow.upsert_search_attributes([search_attributes.INCIDENT_SEVERITY.value_set(level.name)])
+    await _in_step(
+        state,
+        say.severity_changed(incident, change.by, before, promoted),
+        topic=True,
+        summary=f"say in {state.where()} that the severity is {level.name}",
+    )
+    if promoted:
+        await run_level_steps(state)
+
+
+async def assign_role(state: IncidentState, change: signals.AssignRoleInput) -> None:
+    incident = state.incident
+    roles = state.policy.roles if state.policy else []
+    role = next((role for role in roles if role.name == change.role), None)
+    if role is None:
+        names = ", ".join(role.name for role in roles) or "commander"
+        raise Refused(f"Unknown role `{escape(change.role)}`. Roles: {names}.")
+    if not _USER_ID.match(change.user):
+        raise Refused(f"`{escape(change.user)}` is not a Slack user; pick one with @-mention.")
+    before = incident.roles.get(role.name)
+    if before == change.user:
+        raise Refused(f"<@{change.user}> is already {render.role_label(role.name).lower()}.")
+    incident.roles = {**incident.roles, role.name: change.user}
+    state.add_event("role_assigned", change.by, old=before, new=change.user, text=role.name)
+    if role.name == "commander":
+        workflow.upsert_search_attributes(
+            [search_attributes.INCIDENT_COMMANDER.value_set(change.user)]
+        )
+    assert incident.channel is not None
+    await asyncio.gather(
+        _in_step(
+            state,
+            say.role_assigned(incident, change.by, role.name, change.user),
+            summary=f"say in {state.where()} who is {role.name}",
+        ),
+        best_effort(
+            f"invite the new {role.name}",
+            _invite(state, change.user),
+        ),
+        best_effort(
+            f"DM the new {role.name}",
+            _dm(state, change.user, say.role_dm(incident, change.by, role), role.name),
+        ),
+    )
+
+
+async def add_note(state: IncidentState, change: signals.AddNoteInput) -> None:
+    state.add_event("note_added", change.by, text=change.text)
+    await _in_step(
+        state,
+        say.note_added(state.incident, change.by, change.text),
+        summary=f"say in {state.where()} that a note was added",
+        summary_changed=False,
+    )
+
+
+_Handler = Callable[[IncidentState, Any], Awaitable[None]]
+_HANDLERS: dict[str, tuple[type[signals.Change], _Handler]] = {
+    signals.CHANGE_STATUS: (signals.ChangeStatusInput, change_status),
+    signals.POST_UPDATE: (signals.PostUpdateInput, post_update),
+    signals.CHANGE_SEVERITY: (signals.ChangeSeverityInput, change_severity),
+    signals.ASSIGN_ROLE: (signals.AssignRoleInput, assign_role),
+    signals.ADD_NOTE: (signals.AddNoteInput, add_note),
+}
+
+
+def _status(name: str) -> IncidentStatus:
+    try:
+        return IncidentStatus(name)
+    except ValueError:
+        names = ", ".join(status.value for status in IncidentStatus)
+        raise Refused(f"Unknown status `{escape(name)}`. Statuses: {names}.") from None
+
+
+def _judge_move(before: IncidentStatus, target: IncidentStatus) -> lifecycle.Move:
+    try:
+        return lifecycle.move(before, target)
+    except lifecycle.MoveRefused as refusal:
+        raise Refused(str(refusal)) from None
+
+
+def _move(state: IncidentState, moved: lifecycle.Move) -> None:
+    """The new status, and when each status was first reached: a forward move marks the ones it
+    skipped too (resolving implies mitigating); a reopen clears those after where it lands."""
+    incident = state.incident
+    incident.status = moved.after
+    order = list(IncidentStatus)
+    now = workflow.now()
+    for status, field in _STATUS_TIME.items():
+        reached = order.index(status) <= order.index(moved.after)
+        if not reached:
+            setattr(incident, field, None)
+        elif getattr(incident, field) is None:
+            setattr(incident, field, now)
+    workflow.upsert_search_attributes(
+        [search_attributes.INCIDENT_STATUS.value_set(moved.after.value)]
+    )
+
+
+async def _in_step(
+    state: IncidentState,
+    blocks: render.Blocks,
+    *,
+    summary: str,
+    topic: bool = False,
+    summary_changed: bool = True,
+    feed_thread: render.Blocks | None = None,
+) -> None:
+    """After a change: the pinned summary first (what responders look at), then the message
+    saying what changed, the topic and the feed post side by side."""
+    incident = state.incident
+    assert incident.channel is not None
+    state.show_details()
+    if summary_changed:
+        await upsert_summary(state, pin=False)
+    event = f"event:{state.next_event - 1}"
+    steps: list[Awaitable[Any]] = [
+        upsert_message(
+            state,
+            event,
+            incident.channel.id,
+            blocks,
+            render.fallback_text(incident),
+            ESSENTIAL,
+            summary=summary,
+        )
+    ]
+    if topic:
+        steps.append(best_effort("set the topic", describe_channel(state)))
+    if state.feed_channel and incident.feed_ts and summary_changed:
+        steps.append(best_effort("update the feed post", _update_feed(state)))
+    if state.feed_channel and incident.feed_ts and feed_thread:
+        steps.append(
+            best_effort("post the update to the feed", _feed_reply(state, event, feed_thread))
+        )
+    await asyncio.gather(*steps)
+
+
+async def _update_feed(state: IncidentState) -> list[str]:
+    incident = state.incident
+    assert state.feed_channel is not None
+    await upsert_message(
+        state,
+        "feed",
+        state.feed_channel,
+        render.feed_blocks(incident),
+        render.fallback_text(incident),
+        BEST_EFFORT,
+        ts=incident.feed_ts,
+        summary="update the feed post",
+    )
+    return []
+
+
+async def _feed_reply(state: IncidentState, event: str, blocks: render.Blocks) -> list[str]:
+    incident = state.incident
+    assert state.feed_channel is not None
+    await upsert_message(
+        state,
+        f"feed:{event}",
+        state.feed_channel,
+        blocks,
+        render.fallback_text(incident),
+        BEST_EFFORT,
+        thread_ts=incident.feed_ts,
+        summary="post the update under the feed post",
+    )
+    return []
+
+
+async def _invite(state: IncidentState, user: str) -> list[str]:
+    assert state.incident.channel is not None
+    result = await workflow.execute_activity_method(
+        SlackActivities.invite_members,
+        InviteInput(channel_id=state.incident.channel.id, user_ids=[user]),
+        summary=f"invite <@{user}> to {state.where()}",
+        **BEST_EFFORT,
+    )
+    return result.problems
+
+
+async def _dm(state: IncidentState, user: str, blocks: render.Blocks, role: str) -> list[str]:
+    result = await upsert_message(
+        state,
+        f"role_dm:event:{state.next_event - 1}",
+        user,
+        blocks,
+        render.fallback_text(state.incident),
+        BEST_EFFORT,
+        summary=f"DM the new {role} their role",
+    )
+    return [result.problem] if result.problem else []
+
+
+async def _tell(state: IncidentState, user: str, reason: str) -> None:
+    """The actor of a refused change learns why, where they are: the incident channel."""
+    channel = state.incident.channel
+    if channel is None:
+        return
+    await best_effort(
+        "tell why a change was refused",
+        _tell_user(state, channel.id, user, say.refused(state.incident, reason)),
+    )
+
+
+async def _tell_user(state: IncidentState, channel: str, user: str, text: str) -> list[str]:
+    result = await workflow.execute_activity_method(
+        SlackActivities.tell_user,
+        TellUserInput(channel=channel, user=user, text=text),
+        summary=f"tell <@{user}> why their change was refused",
+        **BEST_EFFORT,
+    )
+    return result.problems
+
+
+async def close(state: IncidentState) -> None:
+    """A closed incident's last effect: its channel archived when the policy says so."""
+    channel = state.incident.channel
+    if channel is None or not (state.policy and state.policy.archive_on_close):
+        return
+    await best_effort(
+        "archive the channel",
+        _archive(state, channel.id),
+    )
+
+
+async def _archive(state: IncidentState, channel: str) -> list[str]:
+    await workflow.execute_activity_method(
+        SlackActivities.archive_channel,
+        ArchiveChannelInput(channel_id=channel),
+        summary=f"archive {state.where()}",
+        **BEST_EFFORT,
+    )
+    return []

@@ -1,0 +1,65 @@
+"""What a severity level adds to an incident, run at declaration and at promotion into it.
+
+A list the workflow walks, not one `if` per step: each step says whether the incident's current
+level still wants it and remembers in the state what it did, so a promotion runs only what the
+new level adds and a demotion undoes nothing. Paging, the status channel, the postmortem doc and
+the ticket join this list as they are built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.slack import SlackActivities
+    from activities.types import InviteInput
+    from workflows.activity_options import BEST_EFFORT
+    from workflows.incident.state import IncidentState
+    from workflows.incident.steps import best_effort
+
+
+@dataclass(frozen=True)
+class LevelStep:
+    what: str  # "invite the level's people": said when it is given up on
+    wanted: Callable[[IncidentState], bool]
+    run: Callable[[IncidentState], Awaitable[list[str]]]
+
+
+def _uninvited(state: IncidentState) -> list[str]:
+    """The level's people not invited yet; nobody for a private incident."""
+    incident = state.incident
+    if incident.declaration.private:
+        return []
+    return [user for user in incident.severity.invite if user not in state.level_invited]
+
+
+async def _invite_level(state: IncidentState) -> list[str]:
+    incident = state.incident
+    assert incident.channel is not None
+    users = _uninvited(state)
+    state.level_invited = [*state.level_invited, *users]
+    result = await workflow.execute_activity_method(
+        SlackActivities.invite_members,
+        InviteInput(channel_id=incident.channel.id, user_ids=users),
+        summary=f"invite {len(users)} people {incident.severity.name} brings in",
+        **BEST_EFFORT,
+    )
+    return result.problems
+
+
+LEVEL_STEPS = [
+    LevelStep(
+        "invite the people of the level", lambda state: bool(_uninvited(state)), _invite_level
+    ),
+]
+
+
+async def run_level_steps(state: IncidentState) -> list[str]:
+    """Run every step the incident's level wants and has not had; returns what was given up."""
+    wanted = [step for step in LEVEL_STEPS if step.wanted(state)]
+    results = await asyncio.gather(*(best_effort(step.what, step.run(state)) for step in wanted))
+    return [problem for problems in results for problem in problems]
