@@ -30,6 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.migrate import apply_migrations
 from fireline.dev import temporal_cli
+from fireline.encryption import new_key
 from fireline.temporal import register_search_attributes
 from tests.helpers import worker_polling
 
@@ -110,7 +111,9 @@ async def run(command: str, rounds: int, keep: Path) -> None:
                 "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
                 "PORT": str(free_port()),
             }
-            env.pop("SLACK_APP_TOKEN", None)
+            for name in ("SLACK_APP_TOKEN", "FIRELINE_ENCRYPTION"):
+                env.pop(name, None)
+            env["FIRELINE_ENCRYPTION_KEYS"] = new_key("stops")
             outcomes: collections.Counter[str] = collections.Counter()
             for index in range(rounds):
                 log = keep / f"{command}-{index}.log"

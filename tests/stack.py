@@ -24,6 +24,7 @@ from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings
 from tests.fakes.slack import FakeSlack
+from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
 from tests.slack_requests import BotResponse, SlackRequests, ack_message
 from worker import build_worker, http_session
@@ -107,6 +108,7 @@ def stack_settings(
         "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": fake.api_url,
         "port": 3000,
+        "fireline_encryption_keys": TEST_ENCRYPTION_KEYS,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

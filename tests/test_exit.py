@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from fireline.db.localpg import free_port
 from tests.fakes.slack import FakeSlack
+from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually, worker_polling
 from tests.slack_requests import SlackRequests
 from tests.stack import REPORTER, SIGNING_SECRET, form_values, seed_workspace
@@ -81,6 +82,7 @@ class Command:
                     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                     "HOME": os.environ.get("HOME", "/"),
                     "PYTHONPATH": str(hold),
+                    "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
                     **env,
                 },
                 cwd=tmp_path,
