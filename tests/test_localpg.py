@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import psycopg
 import pytest
 
 from fireline.db.localpg import LocalPostgres, LocalPostgresError
-from fireline.db.server_user import SYSTEM_USER
+from fireline.db.server_user import SHARED_ROOT, SYSTEM_USER
 from tests.fixtures.postgres import reachable_folder
 
 # Another process that starts the server, then is killed without stopping it.
@@ -227,11 +228,20 @@ def test_a_cluster_made_before_passwords_gets_one(server_tmp: Path) -> None:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
 def test_under_root_no_folder_above_its_own_is_opened(server_tmp: Path) -> None:
+    """A checkout under /root: the server user cannot get in, and no folder above the data's
+    own is opened for it; the cluster lives in a stand-in under SHARED_ROOT instead."""
     private = server_tmp / "private"
     private.mkdir(mode=0o700)
     modes = {folder: folder.stat().st_mode for folder in (private, *private.parents)}
 
-    with pytest.raises(LocalPostgresError, match=f"{private} keeps it from reaching"):
-        LocalPostgres(private / "fireline" / "data").start()
+    server = LocalPostgres(private / "fireline" / "data", settings={"fsync": "off"})
+    try:
+        with server:
+            assert _count(server.url) == 1
+        assert server.data_dir.parent.parent == SHARED_ROOT
+        with server:  # the same stand-in, data kept
+            assert _count(server.url) == 2
+    finally:
+        shutil.rmtree(server.data_dir.parent, ignore_errors=True)
 
     assert {folder: folder.stat().st_mode for folder in modes} == modes

@@ -33,10 +33,10 @@ from fireline.db.server_user import (
     SYSTEM_USER,
     ServerUser,
     as_user,
-    blocked_folder,
     chown_tree,
-    let_others_read,
     let_user_into,
+    reachable,
+    readable_install,
     server_user,
 )
 from fireline.private_file import write_private
@@ -92,11 +92,15 @@ class LocalPostgres:
         settings: Mapping[str, str] | None = None,
         log_path: Path | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir).expanduser().resolve()
+        self._requested = Path(data_dir).expanduser().resolve()
+        # Where the cluster is: as requested, or its stand-in when the server user cannot get
+        # there (decided when it starts, see _prepare_dirs).
+        self.data_dir = self._requested
+        self._bin = postgres_bin_dir()
         self.port = port if port is not None else free_port(HOST)
         # Extra server settings (`-c name=value`), e.g. {"fsync": "off"} for throwaway test data.
         self.settings = dict(settings or {})
-        self.log_path = log_path or self.data_dir.parent / "postgres.log"
+        self.log_path = log_path or self._requested.parent / "postgres.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     # -- public API -------------------------------------------------------------------------------
@@ -201,7 +205,7 @@ class LocalPostgres:
 
     def _command(self, socket_dir: Path) -> list[str]:
         command = [
-            str(postgres_bin_dir() / "postgres"),
+            str(self._bin / "postgres"),
             "-D",
             str(self.data_dir),
             "-h",
@@ -313,22 +317,22 @@ class LocalPostgres:
         return password
 
     def _prepare_dirs(self, owner: ServerUser | None) -> None:
-        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._requested.parent.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         if owner is None:
             return
-        let_user_into(self.data_dir.parent)
-        install = postgres_bin_dir().parent
-        let_others_read(install)
-        for needed in (self.data_dir.parent, install):
-            blocked = blocked_folder(needed, owner)
-            if blocked is not None:
-                raise LocalPostgresError(
-                    f"PostgreSQL runs as the system user {SYSTEM_USER} under root, and {blocked} "
-                    f"keeps it from reaching {needed}; Fireline leaves the permissions of folders "
-                    "above its own alone: make that folder passable (chmod o+x) or keep the data "
-                    "and the virtualenv elsewhere"
-                )
+        let_user_into(self._requested.parent)
+        self._bin = readable_install(postgres_bin_dir().parent, owner) / "bin"
+        home = reachable(self._requested.parent, owner, "data")
+        if home != self._requested.parent:
+            home.mkdir(mode=0o755, exist_ok=True)
+            logger.info(
+                "%s is out of %s's reach; the cluster lives in %s",
+                self._requested,
+                SYSTEM_USER,
+                home,
+            )
+        self.data_dir = home / self._requested.name
         if self.data_dir.exists():
             chown_tree(self.data_dir, owner)
 
@@ -341,7 +345,7 @@ class LocalPostgres:
     def _set_password(self, owner: ServerUser | None) -> None:
         """Give the superuser a password through single-user mode, which needs no login."""
         sql = f"ALTER ROLE {SUPERUSER} PASSWORD '{self._new_password()}';\n"
-        command = [str(postgres_bin_dir() / "postgres"), "--single", "-D", str(self.data_dir)]
+        command = [str(self._bin / "postgres"), "--single", "-D", str(self.data_dir)]
         result = subprocess.run(
             [*command, "postgres"],
             input=sql.encode(),
@@ -372,7 +376,7 @@ class LocalPostgres:
             os.chown(staging, owner.uid, owner.gid)
             os.chown(pwfile, owner.uid, owner.gid)
         command = [
-            str(postgres_bin_dir() / "initdb"),
+            str(self._bin / "initdb"),
             "-D",
             str(staging),
             "--username",

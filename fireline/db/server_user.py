@@ -3,13 +3,16 @@
 PostgreSQL refuses to run as root, so under root (CI, containers) the server runs as a dedicated
 system user that owns its data directory. We give that user passage into the folder we were handed
 for the data directory, and read access inside the bundled PostgreSQL install, but never change a
-folder above those: when the user cannot get there, starting fails and names the folder.
+folder above those. When a folder above keeps that user out (a checkout under /root), the install
+is copied, and the cluster kept, under SHARED_ROOT instead, which root makes passable.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+import shutil
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -18,6 +21,8 @@ from typing import Any
 
 # The system user the server runs as when we are root; the same one pgserver itself creates.
 SYSTEM_USER = "pgserver"
+# Where the install and clusters go when the server user cannot reach where they were asked to be.
+SHARED_ROOT = Path("/var/lib/fireline")
 
 
 @dataclass(frozen=True)
@@ -108,3 +113,38 @@ def chown_tree(root: Path, user: ServerUser) -> None:
         os.chown(folder, user.uid, user.gid)
         for name in files:
             os.chown(Path(folder, name), user.uid, user.gid, follow_symlinks=False)
+
+
+def reachable(path: Path, user: ServerUser, kind: str, key: str = "") -> Path:
+    """`path` when `user` can reach it; otherwise its stand-in under SHARED_ROOT, named after it
+    and `key` (`kind`-<digest>), so the same path always maps to the same stand-in."""
+    if blocked_folder(path, user) is None:
+        return path
+    digest = hashlib.sha256(f"{path}:{key}".encode()).hexdigest()[:12]
+    SHARED_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+    _add_mode(SHARED_ROOT, stat.S_IROTH | stat.S_IXOTH)  # ours: made by us, for this
+    return SHARED_ROOT / f"{kind}-{digest}"
+
+
+@functools.cache
+def readable_install(install: Path, user: ServerUser) -> Path:
+    """The bundled install where `user` can run it: in place, or a copy under SHARED_ROOT. The
+    copy keeps the wheel's layout (site-packages/pgserver/pginstall beside pgserver.libs), which
+    the programs find their libraries by."""
+    let_others_read(install)
+    # A reinstalled pgserver gets a copy of its own.
+    built = (install / "bin" / "postgres").stat().st_mtime_ns
+    home = reachable(install, user, "pginstall", key=str(built))
+    if home == install:
+        return install
+    site_packages = install.parent.parent
+    copy = home / install.relative_to(site_packages)
+    if not copy.exists():
+        staging = home.with_name(home.name + f".{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        for part in (install, site_packages / "pgserver.libs"):
+            shutil.copytree(part, staging / part.relative_to(site_packages), symlinks=True)
+        let_others_read(staging)
+        shutil.rmtree(home, ignore_errors=True)
+        staging.rename(home)
+    return copy
