@@ -153,6 +153,7 @@ async def run(incidents: int, changes: int, concurrency: int) -> None:
             await send(stack, watch, warmup, 0)
 
             gate = asyncio.Semaphore(concurrency)
+            # Change j goes to incident j % incidents: as even a spread as the numbers allow.
             counts = [len(range(i, changes, incidents)) for i in range(incidents)]
             started = time.perf_counter()
             per_incident = await asyncio.gather(
