@@ -20,29 +20,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import psutil
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
-
-from fireline.db.localpg import LocalPostgres, free_port
-from fireline.db.migrate import apply_migrations
-from fireline.dev import temporal_cli, wait_for_port
-from fireline.encryption import new_key
-from fireline.temporal import register_search_attributes
+from bench.stack import bench_stack, latencies, on_call
 from tests.fakes.slack import FakeSlack
-from tests.helpers import eventually
 from tests.slack_requests import SlackRequests
-from tests.stack import COMMANDER, REPORTER, SIGNING_SECRET, form_values, seed_workspace
+from tests.stack import COMMANDER, REPORTER, form_values
 
 POLL_SECONDS = 0.01
 
@@ -62,24 +48,17 @@ class Declaration:
         return f"bench-incident-{self.index}"
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
 class ReadinessLog:
-    """When each channel got its pin and its invites, recorded as the fake receives the calls
-    (a fault rule whose predicate records and never matches), so nothing polls Slack state."""
+    """When each channel got its pin and its invites, recorded as the fake receives the calls."""
 
     def __init__(self, fake: FakeSlack) -> None:
         self.seen: dict[str, dict[str, float]] = {}
         for method in ("pins.add", "conversations.invite"):
-            fake.faults.add(method, kind="error", error="never", when=self._recorder(method))
+            on_call(fake, method, self._recorder(method))
 
-    def _recorder(self, method: str) -> Callable[[dict[str, Any]], bool]:
-        def record(args: dict[str, Any]) -> bool:
-            self.seen.setdefault(str(args.get("channel")), {})[method] = time.perf_counter()
-            return False
+    def _recorder(self, method: str) -> Callable[[dict[str, Any], float], None]:
+        def record(args: dict[str, Any], at: float) -> None:
+            self.seen.setdefault(str(args.get("channel")), {})[method] = at
 
         return record
 
@@ -112,103 +91,35 @@ async def wait_ready(fake: FakeSlack, log: ReadinessLog, batch: list[Declaration
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def open_form(slack: SlackRequests, fake: FakeSlack) -> dict[str, Any]:
-    before = len(fake.views())
-    await slack.slash_command("/incident", user_id=REPORTER, channel_id="C0BENCH")
-    opened = await eventually(lambda: fake.views()[before:], interval=POLL_SECONDS)
-    return opened[0]
-
-
-def spawn(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "fireline", command],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def encryption_env(encryption: str) -> dict[str, str]:
-    if encryption == "off":
-        return {"FIRELINE_ENCRYPTION": "off"}
-    return {"FIRELINE_ENCRYPTION_KEYS": new_key("bench")}
-
-
 async def run(incidents: int, concurrency: int, encryption: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
-        postgres = LocalPostgres(Path(tmp) / "pg")
-        postgres.start()
-        temporal = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=temporal_cli(),
-            data_converter=pydantic_data_converter,
-            dev_server_log_level="error",
-        )
-        children: list[subprocess.Popen[bytes]] = []
-        try:
-            await apply_migrations(postgres.url)
-            await register_search_attributes(temporal.client, "default")
-            feed = seed_workspace(fake)
-            port = free_port()
-            env = {
-                **os.environ,
-                "TEMPORAL_ADDRESS": temporal.client.service_client.config.target_host,
-                "TEMPORAL_TASK_QUEUE": "fireline-bench",
-                "DATABASE_URL": postgres.url,
-                "SLACK_BOT_TOKEN": fake.bot_token,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": fake.api_url,
-                "SLACK_FEED_CHANNEL": feed,
-                "PORT": str(port),
-            }
-            for name in ("SLACK_APP_TOKEN", "FIRELINE_ENCRYPTION", "FIRELINE_ENCRYPTION_KEYS"):
-                env.pop(name, None)
-            env.update(encryption_env(encryption))
-            children = [spawn("worker", env), spawn("bot", env)]
-            wait_for_port("127.0.0.1", port, timeout=30)
-            slack = SlackRequests(
-                f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, fake=fake
-            )
+    with FakeSlack() as fake:
+        async with bench_stack(fake, encryption=encryption == "on") as bench:
+            stack = bench.stack
             gate = asyncio.Semaphore(concurrency)
-
             log = ReadinessLog(fake)
 
             # One warm-up declaration: imports, the counter workflow, first connections.
-            warmup = [Declaration(index=0, view=await open_form(slack, fake))]
-            await asyncio.gather(wait_ready(fake, log, warmup), declare(slack, warmup[0], gate))
+            warmup = [Declaration(index=0, view=await stack.open_form())]
+            await asyncio.gather(
+                wait_ready(fake, log, warmup), declare(stack.slack, warmup[0], gate)
+            )
 
-            views = [await open_form(slack, fake) for _ in range(incidents)]
+            views = [await stack.open_form() for _ in range(incidents)]
             batch = [Declaration(index=i + 1, view=view) for i, view in enumerate(views)]
             started = time.perf_counter()
             await asyncio.gather(
-                wait_ready(fake, log, batch), *(declare(slack, d, gate) for d in batch)
+                wait_ready(fake, log, batch), *(declare(stack.slack, d, gate) for d in batch)
             )
             elapsed = max(d.ready for d in batch) - started
 
-            acks = [(d.acked - d.sent) * 1000 for d in batch]
-            ready = [(d.ready - d.sent) * 1000 for d in batch]
-            rss = [psutil.Process(child.pid).memory_info().rss / 2**20 for child in children]
             print(
                 f"declarations: {incidents}, {concurrency} at a time, on {os.cpu_count()} cores, "
                 f"payload encryption {encryption}"
             )
-            print(
-                f"ack latency ms:    p50 {percentile(acks, 50):7.1f}  "
-                f"p99 {percentile(acks, 99):7.1f}  max {max(acks):7.1f}"
-            )
-            print(
-                f"channel-ready ms:  p50 {percentile(ready, 50):7.1f}  "
-                f"p99 {percentile(ready, 99):7.1f}  max {max(ready):7.1f}  "
-                f"mean {statistics.mean(ready):7.1f}"
-            )
+            print(f"ack latency ms:    {latencies([(d.acked - d.sent) * 1000 for d in batch])}")
+            print(f"channel-ready ms:  {latencies([(d.ready - d.sent) * 1000 for d in batch])}")
             print(f"declarations/s:    {incidents / elapsed:7.2f}")
-            print(f"RSS MiB:           worker {rss[0]:.0f}  bot {rss[1]:.0f}")
-        finally:
-            for child in children:
-                child.terminate()
-            for child in children:
-                child.wait(timeout=15)
-            await temporal.shutdown()
-            postgres.stop()
+            print(f"RSS MiB:           {bench.rss()}")
 
 
 def main() -> None:

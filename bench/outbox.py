@@ -18,7 +18,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.declare import percentile
+from bench.stack import percentile
 from bot.outbox import new_holder
 from bot.outbox.base import LEASE, Outbox, PendingDeclaration
 from bot.outbox.files import FileOutbox
