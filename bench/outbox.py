@@ -23,8 +23,8 @@ from bot.outbox import new_holder
 from bot.outbox.base import LEASE, Outbox, PendingDeclaration
 from bot.outbox.files import FileOutbox
 from bot.outbox.postgres import PostgresOutbox, outbox_pool
-from fireline.db.localpg import LocalPostgres
 from fireline.db.migrate import apply_migrations
+from fireline.devstack.localpg import LocalPostgres
 from fireline.models import Declaration
 
 

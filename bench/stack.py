@@ -25,9 +25,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.migrate import apply_migrations
-from fireline.dev import temporal_cli, wait_for_port
+from fireline.devstack.dev import temporal_cli, wait_for_port
+from fireline.devstack.localpg import LocalPostgres, free_port
 from fireline.encryption import new_key
 from fireline.policy import load_policy
 from fireline.settings import Settings

@@ -27,9 +27,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.migrate import apply_migrations
-from fireline.dev import temporal_cli
+from fireline.devstack.dev import temporal_cli
+from fireline.devstack.localpg import LocalPostgres, free_port
 from fireline.encryption import new_key
 from fireline.temporal import register_search_attributes
 from tests.helpers import worker_polling

@@ -113,7 +113,7 @@ def codec_server() -> None:
 @app.command()
 def dev() -> None:
     """Run the whole stack locally: Temporal dev server, PostgreSQL, worker and bot."""
-    from fireline.dev import DevStack
+    from fireline.devstack.dev import DevStack
 
     settings = _settings()
     _run(lambda: DevStack(settings).run())

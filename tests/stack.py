@@ -19,7 +19,7 @@ from bot.app import build_app, slack_client
 from bot.http_endpoint import http_app
 from bot.pending import pending_declarations
 from fireline.db.pool import connection_pool
-from fireline.dev import temporal_cli
+from fireline.devstack.dev import temporal_cli
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings

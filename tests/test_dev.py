@@ -26,8 +26,8 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.converter import DataConverter
 
 from fireline import search_attributes
-from fireline.db.localpg import free_port
-from fireline.dev import temporal_cli
+from fireline.devstack.dev import temporal_cli
+from fireline.devstack.localpg import free_port
 from fireline.encryption import ENCODING, Keyring
 from fireline.settings import Settings
 from fireline.temporal import encrypted_converter

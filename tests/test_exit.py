@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from fireline.db.localpg import free_port
+from fireline.devstack.localpg import free_port
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually, worker_polling

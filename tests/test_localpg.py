@@ -15,15 +15,15 @@ import psutil
 import psycopg
 import pytest
 
-from fireline.db.localpg import LocalPostgres, LocalPostgresError
-from fireline.db.server_user import SHARED_ROOT, SYSTEM_USER
+from fireline.devstack.localpg import LocalPostgres, LocalPostgresError
+from fireline.devstack.server_user import SHARED_ROOT, SYSTEM_USER
 from tests.fixtures.postgres import reachable_folder
 
 # Another process that starts the server, then is killed without stopping it.
 OWNER_SCRIPT = """
 import sys, time
 from pathlib import Path
-from fireline.db.localpg import LocalPostgres
+from fireline.devstack.localpg import LocalPostgres
 pg = LocalPostgres(Path(sys.argv[1]), port=int(sys.argv[2]))
 pg.start()
 print(pg.process.pid, flush=True)

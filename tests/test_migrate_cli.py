@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from fireline import search_attributes
 from fireline.db.migrate import load_migrations
-from fireline.dev import temporal_cli
+from fireline.devstack.dev import temporal_cli
 
 ATTRIBUTES = sorted(key.name for key in search_attributes.ALL)
 MIGRATIONS = [f"migration {migration.version}" for migration in load_migrations()]

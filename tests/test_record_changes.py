@@ -18,9 +18,9 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.records import NUMBER_TAKEN, RecordActivities
 from fireline.db import record as record_module
-from fireline.db.localpg import LocalPostgres
 from fireline.db.pool import connection_pool
 from fireline.db.queries import fetch_incident
+from fireline.devstack.localpg import LocalPostgres
 from fireline.models import IncidentSnapshot, IncidentStatus, RecordInput, TimelineEvent
 from tests.test_records import DECLARED_AT, POOL_TIMEOUT, count, make_snapshot, record
 from tests.workflows.test_replay import HISTORIES

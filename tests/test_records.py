@@ -15,9 +15,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.records import NUMBER_TAKEN, RecordActivities
-from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.pool import connection_pool
 from fireline.db.queries import fetch_incident
+from fireline.devstack.localpg import LocalPostgres, free_port
 from fireline.models import ChannelRef, Declaration, IncidentSnapshot, IncidentStatus
 from fireline.policy import SeverityLevel
 from workflows.activity_options import RECORD_FLOOR

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fireline.db.localpg import free_port
+from fireline.devstack.localpg import free_port
 from fireline.settings import Settings, SettingsError, load_settings
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 

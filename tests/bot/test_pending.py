@@ -23,7 +23,7 @@ from bot.declare import Declarer
 from bot.outbox import open_outbox
 from bot.outbox.base import PendingDeclaration
 from bot.pending import ADD_TIMEOUT_SECONDS, PendingDeclarations, pending_declarations
-from fireline.db.localpg import free_port
+from fireline.devstack.localpg import free_port
 from fireline.models import Declaration
 from fireline.policy import load_policy
 from fireline.settings import Settings

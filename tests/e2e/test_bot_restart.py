@@ -15,8 +15,8 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from bot.help import HELP
-from fireline.db.localpg import free_port
-from fireline.dev import temporal_cli
+from fireline.devstack.dev import temporal_cli
+from fireline.devstack.localpg import free_port
 from fireline.policy import load_policy
 from fireline.temporal import register_search_attributes
 from tests.bot_process import Bot

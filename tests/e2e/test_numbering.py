@@ -11,8 +11,8 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from fireline import search_attributes
-from fireline.db.localpg import LocalPostgres
 from fireline.db.queries import fetch_incident
+from fireline.devstack.localpg import LocalPostgres
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.stack import ONCE, Stack, fireline_stack

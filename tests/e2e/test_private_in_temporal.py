@@ -20,7 +20,7 @@ from aiohttp import web
 from temporalio.testing import WorkflowEnvironment
 
 from fireline.codec_server import build_codec_app
-from fireline.dev import temporal_cli
+from fireline.devstack.dev import temporal_cli
 from fireline.encryption import EncryptionCodec, Keyring
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS

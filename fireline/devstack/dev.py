@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from fireline.db.localpg import LocalPostgres
 from fireline.db.urls import masked
-from fireline.dev_files import encryption_keys, write_env_file
+from fireline.devstack.files import encryption_keys, write_env_file
+from fireline.devstack.localpg import LocalPostgres
 from fireline.policy import load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.setup import migrate

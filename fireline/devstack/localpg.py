@@ -29,7 +29,7 @@ from typing import IO
 import psutil
 import psycopg
 
-from fireline.db.server_user import (
+from fireline.devstack.server_user import (
     SYSTEM_USER,
     ServerUser,
     as_user,
