@@ -26,7 +26,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.converter import DataConverter
 
 from fireline import search_attributes
-from fireline.devstack.dev import temporal_cli
+from fireline.devstack.dev import DevStack, temporal_cli
 from fireline.devstack.localpg import free_port
 from fireline.encryption import ENCODING, Keyring
 from fireline.settings import Settings
@@ -394,3 +394,27 @@ def test_a_dying_child_stops_the_whole_stack(start_dev: DevFactory, ports: Ports
     assert dev.wait_exit() != 0
     assert "worker exited with -9" in dev.stderr()
     dev.assert_nothing_left(ports)
+
+
+def test_a_child_that_crashes_on_its_way_out_is_said_and_fails_the_stop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stopping reports each child that did not exit 0 on SIGINT (an abort at teardown), so
+    `fireline dev` does not look clean when it was not."""
+    stack = DevStack(Settings(_env_file=None, fireline_data_dir=tmp_path))  # type: ignore[call-arg]
+    child = "import signal, os; signal.signal(signal.SIGINT, lambda *a: os._exit({code}));"
+    child += "print('ready', flush=True); signal.pause()"
+    outputs = []
+    for name, code in (("steady", 0), ("crashing", 134)):
+        output = (tmp_path / f"{name}.out").open("wb")
+        outputs.append(tmp_path / f"{name}.out")
+        stack._spawn(name, [sys.executable, "-c", child.format(code=code)], {}, output=output)
+    deadline = time.monotonic() + 10
+    while not all("ready" in path.read_text() for path in outputs):  # its SIGINT handler is set
+        assert time.monotonic() < deadline, "the children did not start"
+        time.sleep(0.01)
+
+    assert stack.stop() is False
+    said = capsys.readouterr().err
+    assert "fireline dev: crashing exited with 134" in said
+    assert "steady exited" not in said

@@ -87,9 +87,10 @@ class DevStack:
             if not missing:
                 self._spawn("bot", [sys.executable, "-m", "fireline", "bot"], env)
             self._banner(database_url, env_file, missing)
-            return self._watch()
+            code = self._watch()
         finally:
-            self.stop()
+            stopped_cleanly = self.stop()
+        return code or (0 if stopped_cleanly else 1)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._stop.set()
@@ -192,16 +193,24 @@ class DevStack:
                     return 1
         return 0
 
-    def stop(self) -> None:
-        for _, process in reversed(self._children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for _, process in reversed(self._children):
+    def stop(self) -> bool:
+        """Stop every child, newest first; whether each stopped cleanly (exit 0 on SIGINT). A
+        child that crashed on its way out is said, not hidden behind a clean-looking exit."""
+        # A child already gone was said by _watch.
+        running = [(name, process) for name, process in self._children if process.poll() is None]
+        for _, process in reversed(running):
+            process.send_signal(signal.SIGINT)
+        clean = True
+        for name, process in reversed(running):
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            if process.returncode != 0:
+                clean = False
+                print(f"fireline dev: {name} exited with {process.returncode}", file=sys.stderr)
         self._children.clear()
         if self._postgres is not None:
             self._postgres.stop()
+        return clean
