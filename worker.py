@@ -25,6 +25,9 @@ from workflows.incident import IncidentWorkflow
 
 log = logging.getLogger(__name__)
 
+# Within `fireline dev`'s 15 s (and a container runtime's usual 10 s grace) after SIGINT or SIGTERM.
+SHUTDOWN_TIMEOUT_SECONDS = 8
+
 # Each outside HTTP call gives up well inside its activity's start-to-close timeout (10 s).
 HTTP_CALL_TIMEOUT = aiohttp.ClientTimeout(total=8)
 
@@ -83,10 +86,21 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with (
-        http_session() as http,
-        connection_pool(settings.require_database_url()) as db,
-        build_worker(client, settings, http=http, db=db),
-    ):
-        await stop.wait()
+    async with http_session() as http, connection_pool(settings.require_database_url()) as db:
+        worker = build_worker(client, settings, http=http, db=db)
+        running = asyncio.create_task(worker.run())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if running.done():
+            running.result()  # the worker failed: say why
+            return
+        try:
+            # Stopped in its first moments, the SDK's shutdown can wait on a poll for as long as
+            # the server holds it; the work is Temporal's to retry, so the process goes anyway.
+            async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
+                await worker.shutdown()
+        except TimeoutError:
+            log.warning("worker shutdown unfinished after %s s; stopping", SHUTDOWN_TIMEOUT_SECONDS)
+        running.cancel()
     log.info("Worker stopped")

@@ -194,8 +194,8 @@ class DevStack:
         return 0
 
     def stop(self) -> bool:
-        """Stop every child, newest first; whether each stopped cleanly (exit 0 on SIGINT). A
-        child that crashed on its way out is said, not hidden behind a clean-looking exit."""
+        """Stop every child, newest first; whether each stopped cleanly. A child that crashed on
+        its way out is said, not hidden behind a clean-looking exit."""
         # A child already gone was said by _watch.
         running = [(name, process) for name, process in self._children if process.poll() is None]
         for _, process in reversed(running):
@@ -207,7 +207,9 @@ class DevStack:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            if process.returncode != 0:
+            # Interrupted before its own handlers were set (-SIGINT, or 130 from the CLI) is a
+            # stop too; anything else (an abort at teardown, an error) is not.
+            if process.returncode not in (0, -signal.SIGINT, 130):
                 clean = False
                 print(f"fireline dev: {name} exited with {process.returncode}", file=sys.stderr)
         self._children.clear()
