@@ -9,7 +9,10 @@ process. Declares `--incidents` incidents, `--concurrency` at a time, and prints
   and commander are in the channel (seen on the fake);
 - declarations per second.
 
-    uv run python -m bench.declare --incidents 60 --concurrency 20
+    uv run python -m bench.declare --incidents 60 --concurrency 20 [--encryption off]
+
+With `--encryption on` (the default) the worker and the bot encrypt every payload with a fresh key,
+as production does; `off` measures the same stack without payload encryption.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from temporalio.testing import WorkflowEnvironment
 from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.migrate import apply_migrations
 from fireline.dev import temporal_cli, wait_for_port
+from fireline.encryption import new_key
 from fireline.temporal import register_search_attributes
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
@@ -124,7 +128,13 @@ def spawn(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-async def run(incidents: int, concurrency: int) -> None:
+def encryption_env(encryption: str) -> dict[str, str]:
+    if encryption == "off":
+        return {"FIRELINE_ENCRYPTION": "off"}
+    return {"FIRELINE_ENCRYPTION_KEYS": new_key("bench")}
+
+
+async def run(incidents: int, concurrency: int, encryption: str) -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         postgres = LocalPostgres(Path(tmp) / "pg")
         postgres.start()
@@ -150,7 +160,9 @@ async def run(incidents: int, concurrency: int) -> None:
                 "SLACK_FEED_CHANNEL": feed,
                 "PORT": str(port),
             }
-            env.pop("SLACK_APP_TOKEN", None)
+            for name in ("SLACK_APP_TOKEN", "FIRELINE_ENCRYPTION", "FIRELINE_ENCRYPTION_KEYS"):
+                env.pop(name, None)
+            env.update(encryption_env(encryption))
             children = [spawn("worker", env), spawn("bot", env)]
             wait_for_port("127.0.0.1", port, timeout=30)
             slack = SlackRequests(
@@ -175,7 +187,10 @@ async def run(incidents: int, concurrency: int) -> None:
             acks = [(d.acked - d.sent) * 1000 for d in batch]
             ready = [(d.ready - d.sent) * 1000 for d in batch]
             rss = [psutil.Process(child.pid).memory_info().rss / 2**20 for child in children]
-            print(f"declarations: {incidents}, {concurrency} at a time, on {os.cpu_count()} cores")
+            print(
+                f"declarations: {incidents}, {concurrency} at a time, on {os.cpu_count()} cores, "
+                f"payload encryption {encryption}"
+            )
             print(
                 f"ack latency ms:    p50 {percentile(acks, 50):7.1f}  "
                 f"p99 {percentile(acks, 99):7.1f}  max {max(acks):7.1f}"
@@ -200,8 +215,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--encryption", choices=["on", "off"], default="on")
     args = parser.parse_args()
-    asyncio.run(run(args.incidents, args.concurrency))
+    asyncio.run(run(args.incidents, args.concurrency, args.encryption))
 
 
 if __name__ == "__main__":

@@ -23,9 +23,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -33,23 +30,14 @@ from temporalio.testing import WorkflowEnvironment
 from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.migrate import apply_migrations
 from fireline.dev import temporal_cli
+from fireline.encryption import new_key
 from fireline.temporal import register_search_attributes
+from tests.helpers import worker_polling
 
 TASK_QUEUE = "fireline-stops"
 UP_TIMEOUT = 60
 STOP_TIMEOUT = 30
 FATAL = "Fatal Python error"
-
-
-async def worker_polling(client: Client, pid: int) -> bool:
-    described = await client.workflow_service.describe_task_queue(
-        DescribeTaskQueueRequest(
-            namespace="default",
-            task_queue=TaskQueue(name=TASK_QUEUE),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        )
-    )
-    return any(poller.identity.startswith(f"{pid}@") for poller in described.pollers)
 
 
 def bot_healthy(port: int) -> bool:
@@ -81,7 +69,7 @@ async def one_stop(command: str, env: dict[str, str], client: Client, log: Path)
             if child.poll() is not None:
                 return f"exit {child.returncode}"
             if command == "worker":
-                up = await worker_polling(client, child.pid)
+                up = await worker_polling(client, TASK_QUEUE, child.pid)
             else:
                 up = bot_healthy(int(env["PORT"]))
             if up:
@@ -123,7 +111,9 @@ async def run(command: str, rounds: int, keep: Path) -> None:
                 "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
                 "PORT": str(free_port()),
             }
-            env.pop("SLACK_APP_TOKEN", None)
+            for name in ("SLACK_APP_TOKEN", "FIRELINE_ENCRYPTION"):
+                env.pop(name, None)
+            env["FIRELINE_ENCRYPTION_KEYS"] = new_key("stops")
             outcomes: collections.Counter[str] = collections.Counter()
             for index in range(rounds):
                 log = keep / f"{command}-{index}.log"

@@ -1,4 +1,4 @@
-"""The `fireline` command: dev, worker, bot, migrate."""
+"""The `fireline` command: dev, worker, bot, migrate, codec-server."""
 
 from __future__ import annotations
 
@@ -99,6 +99,15 @@ def bot() -> None:
 
     settings = _settings()
     _run(lambda: asyncio.run(run_bot(settings)))
+
+
+@app.command("codec-server")
+def codec_server() -> None:
+    """Decode payloads for the Temporal UI and CLI (Temporal's remote codec protocol)."""
+    from fireline.codec_server import serve
+
+    settings = _settings()
+    _run(lambda: asyncio.run(serve(settings)))
 
 
 @app.command()

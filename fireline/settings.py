@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from fireline.encryption import EncryptionKeyError, Keyring
 
 
 class SettingsError(Exception):
@@ -39,6 +43,18 @@ class Settings(BaseSettings):
     severity_policy_file: Path | None = None
     fireline_data_dir: Path = Path(".fireline")
 
+    # `id:base64key,...`: the first key encrypts every payload, all of them decrypt (rotation).
+    fireline_encryption_keys: SecretStr | None = None
+    # "off" runs without payload encryption; it has to be said explicitly.
+    fireline_encryption: Literal["on", "off"] = "on"
+
+    # `fireline codec-server`: decodes payloads for the Temporal UI and CLI.
+    codec_server_host: str = "127.0.0.1"
+    codec_server_port: int = Field(default=8234, ge=1, le=65535)
+    codec_server_token: SecretStr | None = None
+    # Comma-separated browser origins of the Temporal UI; unset means TEMPORAL_UI_URL's origin.
+    codec_cors_origins: Annotated[list[str], NoDecode] | None = None
+
     # How long the bot keeps trying to start a declaration while Temporal is unreachable.
     declare_retry_seconds: float = Field(default=60.0, gt=0)
     declare_delay_notice_seconds: float = Field(default=5.0, ge=0)
@@ -58,6 +74,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
+    @field_validator("fireline_encryption_keys")
+    @classmethod
+    def _keyring(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                Keyring.parse(value.get_secret_value())
+            except EncryptionKeyError as err:
+                raise ValueError(str(err)) from None
+        return value
+
+    @field_validator("codec_cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
     @property
     def slack_api_base(self) -> str:
         url = str(self.slack_api_url)
@@ -71,6 +104,31 @@ class Settings(BaseSettings):
         if self.slack_signing_secret is None and self.slack_app_token is None:
             missing.append("SLACK_SIGNING_SECRET")
         return missing
+
+    def encryption_keyring(self) -> Keyring | None:
+        """The payload keys; None only when FIRELINE_ENCRYPTION=off says so."""
+        keys = self.fireline_encryption_keys
+        if self.fireline_encryption == "off":
+            if keys is not None:
+                raise SettingsError(
+                    "FIRELINE_ENCRYPTION: off, yet FIRELINE_ENCRYPTION_KEYS is set; unset one"
+                )
+            return None
+        if keys is None:
+            raise SettingsError(
+                "FIRELINE_ENCRYPTION_KEYS: required, id:base64key of a 32-byte key (for example "
+                "k1:$(openssl rand -base64 32)); or FIRELINE_ENCRYPTION=off to store payloads "
+                "unencrypted"
+            )
+        return Keyring.parse(keys.get_secret_value())
+
+    @property
+    def codec_origins(self) -> list[str]:
+        """Browser origins allowed to call the codec server."""
+        if self.codec_cors_origins is not None:
+            return self.codec_cors_origins
+        ui = urlsplit(str(self.temporal_ui_url))
+        return [f"{ui.scheme}://{ui.netloc}"]
 
     def require_database_url(self) -> str:
         if not self.database_url:

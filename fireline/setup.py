@@ -3,6 +3,8 @@ on every start."""
 
 from __future__ import annotations
 
+from temporalio.converter import DataConverter
+
 from fireline.db.migrate import apply_migrations
 from fireline.settings import Settings
 from fireline.temporal import connect, register_search_attributes
@@ -14,7 +16,8 @@ async def migrate(settings: Settings) -> list[str]:
         f"migration {version}"
         for version in await apply_migrations(settings.require_database_url())
     ]
-    client = await connect(settings)
+    # Only the operator service is used: no payloads, so no encryption key is needed here.
+    client = await connect(settings, converter=DataConverter.default)
     added = await register_search_attributes(client, settings.temporal_namespace)
     done += [f"search attribute {name}" for name in added]
     return done

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -10,18 +13,44 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
 from fireline import search_attributes
+from fireline.encryption import EncryptionCodec, Keyring
 from fireline.settings import Settings
 
+log = logging.getLogger(__name__)
 
-async def connect(settings: Settings, *, lazy: bool = False) -> Client:
-    """Connect with the pydantic converter and tracing; `lazy` defers the first RPC (the bot
+
+def encrypted_converter(keyring: Keyring) -> DataConverter:
+    """Pydantic payloads sealed by the keyring; failure messages and stack traces travel as
+    payloads too, since they can quote what people typed."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keyring),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """The converter every Fireline client uses; refuses to run without keys unless encryption
+    is explicitly off."""
+    keyring = settings.encryption_keyring()
+    if keyring is None:
+        log.warning("FIRELINE_ENCRYPTION=off: workflow payloads are stored in Temporal unencrypted")
+        return pydantic_data_converter
+    return encrypted_converter(keyring)
+
+
+async def connect(
+    settings: Settings, *, lazy: bool = False, converter: DataConverter | None = None
+) -> Client:
+    """Connect with Fireline's data converter and tracing; `lazy` defers the first RPC (the bot
     must start, and answer Slack, even while Temporal is unreachable)."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=converter or data_converter(settings),
         interceptors=[TracingInterceptor()],
         lazy=lazy,
     )

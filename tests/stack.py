@@ -3,6 +3,8 @@ real Temporal dev server and PostgreSQL, and the Slack fake that the real slack_
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,10 +19,12 @@ from bot.app import build_app, slack_client
 from bot.http_endpoint import http_app
 from bot.pending import pending_declarations
 from fireline.db.pool import connection_pool
+from fireline.dev import temporal_cli
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings
 from tests.fakes.slack import FakeSlack
+from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
 from tests.slack_requests import BotResponse, SlackRequests, ack_message
 from worker import build_worker, http_session
@@ -104,6 +108,7 @@ def stack_settings(
         "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": fake.api_url,
         "port": 3000,
+        "fireline_encryption_keys": TEST_ENCRYPTION_KEYS,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -297,3 +302,24 @@ async def running_worker(
         build_worker(temporal, settings, http=http, db=db),
     ):
         yield
+
+
+async def cli_signal(stack: Stack, workflow_id: str, name: str, input: dict[str, Any]) -> None:
+    """`temporal workflow signal`, exactly as an operator types it."""
+    process = await asyncio.create_subprocess_exec(
+        temporal_cli(),
+        "workflow",
+        "signal",
+        "--address",
+        stack.settings.temporal_address,
+        "--workflow-id",
+        workflow_id,
+        "--name",
+        name,
+        "--input",
+        json.dumps(input),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, (out + err).decode()

@@ -28,6 +28,7 @@ REQUIRED_ENV = {
         "SLACK_BOT_TOKEN",
         "SLACK_API_URL",
         "SLACK_FEED_CHANNEL",
+        "FIRELINE_ENCRYPTION_KEYS",
     },
     "bot": {
         "TEMPORAL_ADDRESS",
@@ -41,13 +42,14 @@ REQUIRED_ENV = {
         "SLACK_FEED_CHANNEL",
         "PORT",
         "SEVERITY_POLICY_FILE",
+        "FIRELINE_ENCRYPTION_KEYS",
     },
 }
 
 # Optional settings whose empty value is a wrong value (SLACK_APP_TOKEN="" fails validation and
 # SEVERITY_POLICY_FILE="" is the path "."): compose must leave them unset when the host has none.
 PASS_THROUGH_ONLY = ("SLACK_APP_TOKEN", "SEVERITY_POLICY_FILE", "SLACK_FEED_CHANNEL")
-SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FIRELINE_ENCRYPTION_KEYS")
 
 # The contract between the Slack app and the code: every Web API method and event Fireline uses
 # and the bot scope it needs.
@@ -207,6 +209,25 @@ def test_fireline_has_its_own_database_created_on_first_start(services: dict[str
     database_url = _env(services["worker"])["DATABASE_URL"]
     assert re.fullmatch(r"postgresql://fireline:[^@]+@postgresql:5432/fireline", database_url)
     assert database_url.rsplit("/", 1)[1] not in {"temporal", "temporal_visibility"}
+
+
+@pytest.mark.parametrize("name", ["temporal", "temporal-ui", "postgresql", "codec-server"])
+def test_stack_services_listen_on_the_hosts_loopback_only(
+    services: dict[str, Any], name: str
+) -> None:
+    for port in services[name].get("ports") or []:
+        assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+
+
+def test_codec_server_runs_on_request_with_a_token(services: dict[str, Any]) -> None:
+    codec = services["codec-server"]
+    assert codec["command"] == ["codec-server"]
+    assert codec["profiles"] == ["codec"]
+    env = _env(codec)
+    assert env["CODEC_SERVER_HOST"] == "0.0.0.0"  # refused by the server without a token
+    assert env["CODEC_SERVER_TOKEN"] is None  # from the host, no default
+    assert env["FIRELINE_ENCRYPTION_KEYS"] is None
+    assert ("8234", "8234") in _published_ports(codec)
 
 
 def test_temporal_ui_is_published_on_8233(services: dict[str, Any]) -> None:

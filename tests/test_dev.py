@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import queue
 import signal
@@ -22,12 +23,14 @@ import psutil
 import psycopg
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
 from fireline import search_attributes
 from fireline.db.localpg import free_port
 from fireline.dev import temporal_cli
+from fireline.encryption import ENCODING, Keyring
 from fireline.settings import Settings
+from fireline.temporal import encrypted_converter
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.slack_requests import SlackRequests
@@ -46,9 +49,10 @@ class Ports:
     ui: int = field(default_factory=free_port)
     postgres: int = field(default_factory=free_port)
     bot: int = field(default_factory=free_port)
+    codec: int = field(default_factory=free_port)
 
     def all(self) -> list[int]:
-        return [self.temporal, self.ui, self.postgres, self.bot]
+        return [self.temporal, self.ui, self.postgres, self.bot, self.codec]
 
 
 def deadline_loop(timeout: float, what: str) -> Iterator[None]:
@@ -174,8 +178,8 @@ def ports() -> Ports:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
+def data_dir(server_tmp: Path) -> Path:
+    return server_tmp / "data"
 
 
 @pytest.fixture
@@ -192,6 +196,7 @@ def start_dev(tmp_path: Path, ports: Ports, data_dir: Path) -> Iterator[DevFacto
             "TEMPORAL_UI_URL": f"http://127.0.0.1:{ports.ui}",
             "DEV_POSTGRES_PORT": str(ports.postgres),
             "PORT": str(ports.bot),
+            "CODEC_SERVER_PORT": str(ports.codec),
             **extra,
         }
         assert "DATABASE_URL" not in env
@@ -206,6 +211,23 @@ def start_dev(tmp_path: Path, ports: Ports, data_dir: Path) -> Iterator[DevFacto
             dev.kill_all()
 
 
+def dev_files(data_dir: Path) -> tuple[dict[str, str], str]:
+    """The env file's variables and the encryption key, both readable by their owner only."""
+    for name in ("env", "encryption-keys"):
+        assert (data_dir / name).stat().st_mode & 0o777 == 0o600, name
+    lines = (data_dir / "env").read_text().splitlines()
+    env = dict(line.split("=", 1) for line in lines)
+    return env, (data_dir / "encryption-keys").read_text().strip()
+
+
+def dev_converter(data_dir: Path) -> DataConverter:
+    return encrypted_converter(Keyring.parse(dev_files(data_dir)[1]))
+
+
+def fireline_children(dev: Dev) -> list[str]:
+    return sorted(proc.cmdline()[-1] for proc in dev.tree if "fireline" in proc.cmdline())
+
+
 def http_status(url: str) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -214,7 +236,9 @@ def http_status(url: str) -> int | None:
         return None
 
 
-def test_without_slack_everything_but_the_bot_runs(start_dev: DevFactory, ports: Ports) -> None:
+def test_without_slack_everything_but_the_bot_runs(
+    start_dev: DevFactory, ports: Ports, data_dir: Path
+) -> None:
     dev = start_dev()
     banner = dev.banner()
 
@@ -224,14 +248,25 @@ def test_without_slack_everything_but_the_bot_runs(start_dev: DevFactory, ports:
     assert "SLACK_BOT_TOKEN" in bot_line and "SLACK_SIGNING_SECRET" in bot_line
     assert "SLACK_APP_TOKEN for Socket Mode" in bot_line  # Slack cannot reach localhost over HTTP
     assert banner["Temporal gRPC"].startswith(f"127.0.0.1:{ports.temporal}")
-    assert [proc.cmdline()[-1] for proc in dev.tree if "fireline" in proc.cmdline()] == ["worker"]
+    assert fireline_children(dev) == ["codec-server", "worker"]
     programs = {Path(proc.cmdline()[0]).name for proc in dev.tree}
     assert {"temporal", "postgres"} <= programs, programs
 
-    # The Temporal Web UI.
+    # The Temporal Web UI, decoding payloads through the codec server, which lets it in (CORS).
     for _ in deadline_loop(20, "the Temporal UI answered 200"):
         if http_status(f"http://127.0.0.1:{ports.ui}/") == 200:
             break
+    codec = f"http://127.0.0.1:{ports.codec}"
+    assert banner["Codec server"].startswith(codec)
+    with urllib.request.urlopen(f"http://127.0.0.1:{ports.ui}/api/v1/settings") as response:
+        assert json.load(response)["Codec"]["Endpoint"] == codec
+    preflight = urllib.request.Request(
+        f"{codec}/decode",
+        method="OPTIONS",
+        headers={"Origin": f"http://127.0.0.1:{ports.ui}", "Access-Control-Request-Method": "POST"},
+    )
+    with urllib.request.urlopen(preflight) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == f"http://127.0.0.1:{ports.ui}"
 
     # Fireline's search attributes, registered by the migrate step.
     address = f"127.0.0.1:{ports.temporal}"
@@ -245,9 +280,11 @@ def test_without_slack_everything_but_the_bot_runs(start_dev: DevFactory, ports:
     names = {line.split()[0] for line in listed.splitlines() if line.strip()}
     assert set(ATTRIBUTES) <= names, listed
 
-    # The embedded PostgreSQL, migrated.
-    database_url = banner["Database"]
-    assert f":{ports.postgres}/" in database_url
+    # The embedded PostgreSQL, migrated; its password is in the env file, not on the screen.
+    database_url = dev_files(data_dir)[0]["DATABASE_URL"]
+    password = psycopg.conninfo.conninfo_to_dict(database_url)["password"]
+    assert banner["Database"].startswith(f"postgresql://postgres:***@127.0.0.1:{ports.postgres}/")
+    assert str(password) not in "\n".join(dev.output)
     with psycopg.connect(database_url, connect_timeout=5) as conn:
         tables = {
             row[0]
@@ -258,6 +295,23 @@ def test_without_slack_everything_but_the_bot_runs(start_dev: DevFactory, ports:
     assert {"schema_migrations", "incidents", "incident_people", "timeline_events"} <= tables
 
     assert dev.stop(signal.SIGINT) == 0, dev.stderr()
+    dev.assert_nothing_left(ports)
+
+
+def test_encryption_off_runs_no_codec_server_and_says_so(
+    start_dev: DevFactory, ports: Ports, data_dir: Path
+) -> None:
+    dev = start_dev(FIRELINE_ENCRYPTION="off")
+    banner = dev.banner()
+
+    assert banner["Codec server"].startswith("not started")
+    assert fireline_children(dev) == ["worker"]
+    assert not (data_dir / "encryption-keys").exists()
+    assert "FIRELINE_ENCRYPTION=off\n" in (data_dir / "env").read_text()
+    for _ in deadline_loop(30, "the worker warned that payloads are unencrypted"):
+        if "FIRELINE_ENCRYPTION=off: workflow payloads are stored" in dev.stderr():
+            break
+    assert dev.stop() == 0, dev.stderr()
     dev.assert_nothing_left(ports)
 
 
@@ -272,10 +326,7 @@ async def test_with_slack_the_bot_answers_slash_commands(
     )
     banner = dev.banner()
     assert banner["Slack bot"] == f"http://localhost:{ports.bot}/slack/events"
-    assert sorted(proc.cmdline()[-1] for proc in dev.tree if "fireline" in proc.cmdline()) == [
-        "bot",
-        "worker",
-    ]
+    assert fireline_children(dev) == ["bot", "codec-server", "worker"]
 
     for _ in deadline_loop(30, "the bot answered /healthz"):
         assert dev.process.poll() is None, dev.stderr()
@@ -300,7 +351,8 @@ async def test_incidents_survive_a_restart(
     address = f"127.0.0.1:{ports.temporal}"
     dev = start_dev()
     dev.banner()
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    key = dev_files(data_dir)[1]
+    client = await Client.connect(address, data_converter=dev_converter(data_dir))
     handle = await client.start_workflow(
         IncidentCounterWorkflow.run,
         CounterState(last_number=41),
@@ -315,8 +367,12 @@ async def test_incidents_survive_a_restart(
 
     again = start_dev()
     again.banner()
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    assert dev_files(data_dir)[1] == key  # the key made on the first run, reused
+    client = await Client.connect(address, data_converter=dev_converter(data_dir))
     handle = client.get_workflow_handle_for(IncidentCounterWorkflow.run, "persist-check")
+    history = await handle.fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert started.input.payloads[0].metadata["encoding"] == ENCODING
     described = await handle.describe()
     assert described.run_id == run_id
     assert described.workflow_type == "IncidentCounter"

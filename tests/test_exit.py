@@ -21,15 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from fireline.db.localpg import free_port
 from tests.fakes.slack import FakeSlack
-from tests.helpers import eventually
+from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
+from tests.helpers import eventually, worker_polling
 from tests.slack_requests import SlackRequests
 from tests.stack import REPORTER, SIGNING_SECRET, form_values, seed_workspace
 
@@ -85,6 +82,7 @@ class Command:
                     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                     "HOME": os.environ.get("HOME", "/"),
                     "PYTHONPATH": str(hold),
+                    "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
                     **env,
                 },
                 cwd=tmp_path,
@@ -144,24 +142,13 @@ def last_line(output: str) -> str:
     return [line for line in output.splitlines() if line != HELD][-1]
 
 
-async def polling(client: Client, task_queue: str, pid: int) -> bool:
-    described = await client.workflow_service.describe_task_queue(
-        DescribeTaskQueueRequest(
-            namespace="default",
-            task_queue=TaskQueue(name=task_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        )
-    )
-    return any(poller.identity.startswith(f"{pid}@") for poller in described.pollers)
-
-
 async def test_the_worker_stops_cleanly(
     commands: Any, dev_server: WorkflowEnvironment, database_url: str
 ) -> None:
     env = temporal_env(dev_server)
     worker = commands("worker", DATABASE_URL=database_url, **env)
     await eventually(
-        lambda: polling(dev_server.client, env["TEMPORAL_TASK_QUEUE"], worker.process.pid),
+        lambda: worker_polling(dev_server.client, env["TEMPORAL_TASK_QUEUE"], worker.process.pid),
         timeout=30,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,9 @@ import psutil
 import psycopg
 import pytest
 
-from fireline.db.localpg import SYSTEM_USER, LocalPostgres, LocalPostgresError
+from fireline.db.localpg import LocalPostgres, LocalPostgresError
+from fireline.db.server_user import SHARED_ROOT, SYSTEM_USER
+from tests.fixtures.postgres import reachable_folder
 
 # Another process that starts the server, then is killed without stopping it.
 OWNER_SCRIPT = """
@@ -29,14 +32,15 @@ time.sleep(60)
 
 
 @pytest.fixture(scope="module")
-def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+def pg() -> Iterator[LocalPostgres]:
     # Its own server: these tests kill it, which the session's shared server should not suffer.
-    server = LocalPostgres(tmp_path_factory.mktemp("localpg") / "data", settings={"fsync": "off"})
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    with reachable_folder() as folder:
+        server = LocalPostgres(folder / "data", settings={"fsync": "off"})
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def _processes(server: LocalPostgres) -> list[psutil.Process]:
@@ -69,7 +73,8 @@ def _assert_gone(processes: list[psutil.Process]) -> None:
 
 
 def test_url_and_free_port(pg: LocalPostgres) -> None:
-    assert pg.url == f"postgresql://postgres@127.0.0.1:{pg.port}/fireline"
+    password = (pg.data_dir.parent / "data.password").read_text().strip()
+    assert pg.url == f"postgresql://postgres:{password}@127.0.0.1:{pg.port}/fireline"
     with psycopg.connect(pg.url) as conn:
         row = conn.execute("SELECT current_database(), current_user").fetchone()
     assert row == ("fireline", "postgres")
@@ -171,11 +176,72 @@ def test_leftover_server_of_a_killed_run(pg: LocalPostgres) -> None:
             leftover.kill()
 
 
-def test_fresh_data_dir_in_a_new_folder(tmp_path: Path) -> None:
-    server = LocalPostgres(tmp_path / "nested" / "pgdata", settings={"fsync": "off"})
+def test_fresh_data_dir_in_a_new_folder(server_tmp: Path) -> None:
+    server = LocalPostgres(server_tmp / "nested" / "pgdata", settings={"fsync": "off"})
     assert not server.running
     server.stop()  # stopping a never-started server is fine
     with server:
         assert server.running
-        assert (tmp_path / "nested" / "postgres.log").exists()
+        assert (server_tmp / "nested" / "postgres.log").exists()
     assert not server.running
+
+
+@pytest.fixture
+def no_saved_passwords(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """libpq would otherwise take a password from the environment or ~/.pgpass."""
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+
+
+def _refused_without_password(server: LocalPostgres) -> None:
+    over_tcp = f"postgresql://postgres@127.0.0.1:{server.port}/fireline"
+    over_socket = f"host={server.socket_dir} port={server.port} user=postgres dbname=fireline"
+    for conninfo in (over_tcp, over_socket):
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(conninfo, connect_timeout=5)
+
+
+@pytest.mark.usefixtures("no_saved_passwords")
+def test_logins_need_the_password(pg: LocalPostgres) -> None:
+    pg.start()
+    _refused_without_password(pg)
+    password_file = pg.data_dir.parent / "data.password"
+    assert password_file.stat().st_mode & 0o777 == 0o600
+    assert "trust" not in (pg.data_dir / "pg_hba.conf").read_text()
+    with psycopg.connect(pg.url, connect_timeout=5) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+@pytest.mark.usefixtures("no_saved_passwords")
+def test_a_cluster_made_before_passwords_gets_one(server_tmp: Path) -> None:
+    server = LocalPostgres(server_tmp / "data", settings={"fsync": "off"})
+    with server:
+        rows = _count(server.url)
+    # What earlier versions left behind: trust logins and no password.
+    (server.data_dir / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\n")
+    (server_tmp / "data.password").unlink()
+
+    with server:
+        _refused_without_password(server)
+        assert _count(server.url) == rows + 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_under_root_no_folder_above_its_own_is_opened(server_tmp: Path) -> None:
+    """A checkout under /root: the server user cannot get in, and no folder above the data's
+    own is opened for it; the cluster lives in a stand-in under SHARED_ROOT instead."""
+    private = server_tmp / "private"
+    private.mkdir(mode=0o700)
+    modes = {folder: folder.stat().st_mode for folder in (private, *private.parents)}
+
+    server = LocalPostgres(private / "fireline" / "data", settings={"fsync": "off"})
+    try:
+        with server:
+            assert _count(server.url) == 1
+        assert server.data_dir.parent.parent == SHARED_ROOT
+        with server:  # the same stand-in, data kept
+            assert _count(server.url) == 2
+    finally:
+        shutil.rmtree(server.data_dir.parent, ignore_errors=True)
+
+    assert {folder: folder.stat().st_mode for folder in modes} == modes

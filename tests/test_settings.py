@@ -14,6 +14,7 @@ import pytest
 
 from fireline.db.localpg import free_port
 from fireline.settings import Settings, SettingsError, load_settings
+from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 
 SECRET = "xoxb-wrong-and-secret"
 
@@ -51,6 +52,10 @@ def error_for(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
         ("SLACK_API_URL", "not-a-url", "URL"),
         ("TEMPORAL_UI_URL", "ftp://example.com", "URL"),
         ("DECLARE_RETRY_SECONDS", "0", "greater than 0"),
+        ("FIRELINE_ENCRYPTION_KEYS", f"k1:{SECRET}", "not valid base64"),
+        ("FIRELINE_ENCRYPTION_KEYS", SECRET, "id:base64key"),
+        ("FIRELINE_ENCRYPTION", "maybe", "'on' or 'off'"),
+        ("CODEC_SERVER_PORT", "0", "greater than or equal to 1"),
     ],
 )
 def test_a_wrong_value_is_one_line_naming_the_variable(
@@ -138,6 +143,14 @@ def test_missing_slack(
     assert load_settings().missing_slack() == missing
 
 
+def test_codec_cors_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().codec_origins == ["http://localhost:8233"]
+    monkeypatch.setenv("TEMPORAL_UI_URL", "https://temporal.example.com/ui/")
+    assert load_settings().codec_origins == ["https://temporal.example.com"]
+    monkeypatch.setenv("CODEC_CORS_ORIGINS", "https://a.example.com, https://b.example.com/")
+    assert load_settings().codec_origins == ["https://a.example.com", "https://b.example.com"]
+
+
 def test_require_database_url() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings().require_database_url()
@@ -185,7 +198,8 @@ def test_cli_worker_with_a_wrong_port(clean_env: Path) -> None:
 
 
 def test_cli_bot_without_a_bot_token(clean_env: Path) -> None:
-    result = run_cli(clean_env, "bot", SLACK_SIGNING_SECRET="s")
+    keys = TEST_ENCRYPTION_KEYS
+    result = run_cli(clean_env, "bot", SLACK_SIGNING_SECRET="s", FIRELINE_ENCRYPTION_KEYS=keys)
     line = assert_one_line_error(result, "SLACK_BOT_TOKEN")
     assert "SLACK_SIGNING_SECRET" not in line
 
@@ -195,9 +209,32 @@ def test_cli_migrate_without_a_database_url(clean_env: Path) -> None:
     assert_one_line_error(result, "DATABASE_URL")
 
 
+@pytest.mark.parametrize("command", ["worker", "bot"])
+def test_cli_without_an_encryption_key_refuses_to_start(clean_env: Path, command: str) -> None:
+    env = slack_env(DATABASE_URL="postgresql://x/y")
+    del env["FIRELINE_ENCRYPTION_KEYS"]
+    line = assert_one_line_error(run_cli(clean_env, command, **env), "FIRELINE_ENCRYPTION_KEYS")
+    assert "required" in line and "FIRELINE_ENCRYPTION=off" in line
+
+
+@pytest.mark.parametrize("command", ["worker", "bot"])
+def test_cli_with_a_wrong_encryption_key_refuses_to_start(clean_env: Path, command: str) -> None:
+    short = "k1:" + "A" * 20
+    env = slack_env(DATABASE_URL="postgresql://x/y", FIRELINE_ENCRYPTION_KEYS=short)
+    line = assert_one_line_error(run_cli(clean_env, command, **env), "FIRELINE_ENCRYPTION_KEYS")
+    assert "must be 32 bytes long" in line and short not in line
+
+
+def test_cli_codec_server_on_an_open_address_needs_a_token(clean_env: Path) -> None:
+    env = {"FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS, "CODEC_SERVER_HOST": "0.0.0.0"}
+    line = assert_one_line_error(run_cli(clean_env, "codec-server", **env), "CODEC_SERVER_HOST")
+    assert "CODEC_SERVER_TOKEN" in line
+
+
 def slack_env(**values: str) -> dict[str, str]:
     """Enough for the bot to start; Temporal points at a closed port."""
     return {
+        "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",

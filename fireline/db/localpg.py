@@ -1,40 +1,56 @@
 """An embedded PostgreSQL for `fireline dev` and the tests, from the binaries bundled by `pgserver`.
 
-We only borrow pgserver's binaries: the server runs as our own child process, listens on TCP (so
-any client, the worker and `psql` alike, reaches it with a plain URL) and stops when we say so, with
-no atexit hooks or shared handles. PostgreSQL refuses to run as root, so under root (CI, containers)
-the data directory belongs to a dedicated system user and the server runs as that user.
+We only borrow pgserver's binaries: the server runs as our own child process, listens on TCP on
+127.0.0.1 only (so any local client, the worker and `psql` alike, reaches it with a plain URL) and
+stops when we say so, with no atexit hooks or shared handles. Every login needs the password, which
+is made at initdb and kept beside the data directory (0600). Under root the server runs as a system
+user (see server_user).
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import importlib.util
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 
 import psutil
 import psycopg
+
+from fireline.db.server_user import (
+    SYSTEM_USER,
+    ServerUser,
+    as_user,
+    chown_tree,
+    let_user_into,
+    reachable,
+    readable_install,
+    server_user,
+)
+from fireline.private_file import write_private
 
 logger = logging.getLogger(__name__)
 
 SUPERUSER = "postgres"
 DATABASE = "fireline"
-# The system user the server runs as when we are root; the same one pgserver itself creates.
-SYSTEM_USER = "pgserver"
+HOST = "127.0.0.1"
+# Password (SCRAM) logins only, over loopback TCP and the server's own socket; never `trust`.
+HBA = """# Written by Fireline on every start.
+local   all   all                  scram-sha-256
+host    all   all   127.0.0.1/32   scram-sha-256
+"""
 
 # Early exits worth another try: the previous postmaster's children still hold its shared memory,
 # or a lock file (data directory, socket) names a process that is only now going away.
@@ -73,16 +89,18 @@ class LocalPostgres:
         data_dir: Path,
         *,
         port: int | None = None,
-        host: str = "127.0.0.1",
         settings: Mapping[str, str] | None = None,
         log_path: Path | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir).expanduser().resolve()
-        self.host = host
-        self.port = port if port is not None else free_port(host)
+        self._requested = Path(data_dir).expanduser().resolve()
+        # Where the cluster is: as requested, or its stand-in when the server user cannot get
+        # there (decided when it starts, see _prepare_dirs).
+        self.data_dir = self._requested
+        self._bin = postgres_bin_dir()
+        self.port = port if port is not None else free_port(HOST)
         # Extra server settings (`-c name=value`), e.g. {"fsync": "off"} for throwaway test data.
         self.settings = dict(settings or {})
-        self.log_path = log_path or self.data_dir.parent / "postgres.log"
+        self.log_path = log_path or self._requested.parent / "postgres.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     # -- public API -------------------------------------------------------------------------------
@@ -92,8 +110,9 @@ class LocalPostgres:
         return self.url_for(DATABASE)
 
     def url_for(self, database: str) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"postgresql://{SUPERUSER}@{host}:{self.port}/{database}"
+        """The URL of `database`, password included (the server has been started once)."""
+        password = self._password_file.read_text().strip()
+        return f"postgresql://{SUPERUSER}:{password}@{HOST}:{self.port}/{database}"
 
     @property
     def running(self) -> bool:
@@ -104,11 +123,14 @@ class LocalPostgres:
             return
         deadline = time.monotonic() + timeout
         self._reap()
-        owner = _system_user()
+        owner = server_user()
         self._prepare_dirs(owner)
+        self._clear_stale_postmaster()
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb(owner, timeout=max(deadline - time.monotonic(), 1))
-        self._clear_stale_postmaster()
+        elif not self._password_file.exists():
+            self._set_password(owner)  # a cluster made before logins needed a password
+        self._write_hba(owner)
         socket_dir = self._socket_dir(owner)
         with self._log() as log:
             while True:
@@ -122,7 +144,7 @@ class LocalPostgres:
                     # Its own session: a Ctrl-C meant for `fireline dev` does not reach it, so the
                     # supervisor can stop the worker first and the database last.
                     start_new_session=True,
-                    **_as_user(owner),
+                    **as_user(owner),
                 )
                 failure = self._wait_ready(deadline, offset)
                 if failure is None:
@@ -183,11 +205,11 @@ class LocalPostgres:
 
     def _command(self, socket_dir: Path) -> list[str]:
         command = [
-            str(postgres_bin_dir() / "postgres"),
+            str(self._bin / "postgres"),
             "-D",
             str(self.data_dir),
             "-h",
-            self.host,
+            HOST,
             "-p",
             str(self.port),
             "-k",
@@ -285,31 +307,84 @@ class LocalPostgres:
             pass
         return None
 
-    def _prepare_dirs(self, owner: _Owner | None) -> None:
-        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        if owner is not None:
-            _let_others_traverse(self.data_dir.parent)
-            _let_others_read_install()
-            if self.data_dir.exists():
-                _chown_tree(self.data_dir, owner)
+    @property
+    def _password_file(self) -> Path:
+        return self.data_dir.with_name(self.data_dir.name + ".password")
 
-    def _initdb(self, owner: _Owner | None, timeout: float) -> None:
+    def _new_password(self) -> str:
+        password = secrets.token_urlsafe(24)
+        write_private(self._password_file, password + "\n")
+        return password
+
+    def _prepare_dirs(self, owner: ServerUser | None) -> None:
+        self._requested.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if owner is None:
+            return
+        let_user_into(self._requested.parent)
+        self._bin = readable_install(postgres_bin_dir().parent, owner) / "bin"
+        home = reachable(self._requested.parent, owner, "data")
+        if home != self._requested.parent:
+            home.mkdir(mode=0o755, exist_ok=True)
+            logger.info(
+                "%s is out of %s's reach; the cluster lives in %s",
+                self._requested,
+                SYSTEM_USER,
+                home,
+            )
+        self.data_dir = home / self._requested.name
+        if self.data_dir.exists():
+            chown_tree(self.data_dir, owner)
+
+    def _write_hba(self, owner: ServerUser | None) -> None:
+        hba = self.data_dir / "pg_hba.conf"
+        hba.write_text(HBA)
+        if owner is not None:
+            os.chown(hba, owner.uid, owner.gid)
+
+    def _set_password(self, owner: ServerUser | None) -> None:
+        """Give the superuser a password through single-user mode, which needs no login."""
+        sql = f"ALTER ROLE {SUPERUSER} PASSWORD '{self._new_password()}';\n"
+        command = [str(self._bin / "postgres"), "--single", "-D", str(self.data_dir)]
+        result = subprocess.run(
+            [*command, "postgres"],
+            input=sql.encode(),
+            stdout=subprocess.DEVNULL,  # single-user mode echoes what it runs
+            stderr=subprocess.PIPE,
+            cwd=self.data_dir,
+            check=False,
+            timeout=60,
+            **as_user(owner),
+        )
+        if result.returncode != 0:
+            self._password_file.unlink(missing_ok=True)
+            raise LocalPostgresError(
+                f"could not set the password of {self.data_dir}: "
+                f"{result.stderr.decode(errors='replace').strip()}"
+            )
+
+    def _initdb(self, owner: ServerUser | None, timeout: float) -> None:
         # initdb into a sibling and rename, so a run killed halfway never leaves a half-made
         # data directory that the next start would trip over.
         staging = self.data_dir.with_name(self.data_dir.name + ".initdb")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
+        # The password reaches initdb in a file only the server user reads, removed right after.
+        pwfile = staging.with_name(staging.name + ".pw")
+        write_private(pwfile, self._new_password() + "\n")
         if owner is not None:
             os.chown(staging, owner.uid, owner.gid)
+            os.chown(pwfile, owner.uid, owner.gid)
         command = [
-            str(postgres_bin_dir() / "initdb"),
+            str(self._bin / "initdb"),
             "-D",
             str(staging),
             "--username",
             SUPERUSER,
             "--auth",
-            "trust",
+            "scram-sha-256",
+            "--pwfile",
+            str(pwfile),
             "--encoding",
             "UTF8",
             "--no-locale",
@@ -328,11 +403,13 @@ class LocalPostgres:
                     stderr=subprocess.STDOUT,
                     check=False,
                     timeout=timeout,
-                    **_as_user(owner),
+                    **as_user(owner),
                 )
                 failure = f"code {result.returncode}" if result.returncode != 0 else None
             except subprocess.TimeoutExpired:
                 failure = f"no result after {timeout:.0f} s"
+            finally:
+                pwfile.unlink(missing_ok=True)
         if failure is not None:
             shutil.rmtree(staging, ignore_errors=True)
             raise LocalPostgresError(f"initdb failed ({failure}): {self._log_tail(offset)}")
@@ -351,7 +428,7 @@ class LocalPostgres:
         digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"fireline-pg-{digest}"
 
-    def _socket_dir(self, owner: _Owner | None) -> Path:
+    def _socket_dir(self, owner: ServerUser | None) -> Path:
         path = self.socket_dir
         path.mkdir(mode=0o700, exist_ok=True)
         # No server of ours runs now, so sockets here are a killed one's (maybe on another port).
@@ -396,77 +473,3 @@ def _alive(proc: psutil.Process) -> bool:
         return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
-
-
-class _Owner:
-    def __init__(self, name: str, uid: int, gid: int) -> None:
-        self.name, self.uid, self.gid = name, uid, gid
-
-
-def _system_user() -> _Owner | None:
-    """The user the server runs as when we are root (None: run as ourselves)."""
-    if os.name != "posix" or os.geteuid() != 0:
-        return None
-    import pwd
-
-    try:
-        entry = pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        subprocess.run(
-            [
-                "useradd",
-                "--system",
-                "--user-group",
-                "--no-create-home",
-                "--shell",
-                "/bin/false",
-                SYSTEM_USER,
-            ],
-            check=True,
-            capture_output=True,
-        )
-        entry = pwd.getpwnam(SYSTEM_USER)
-    return _Owner(SYSTEM_USER, entry.pw_uid, entry.pw_gid)
-
-
-def _as_user(owner: _Owner | None) -> dict[str, Any]:
-    if owner is None:
-        return {}
-    return {"user": owner.uid, "group": owner.gid, "extra_groups": []}
-
-
-def _let_others_traverse(path: Path) -> None:
-    """Add o+x to each folder from `path` up: the server user must reach its data directory."""
-    for folder in (path, *path.parents):
-        mode = folder.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            folder.chmod(mode | stat.S_IXOTH)
-
-
-@functools.cache
-def _let_others_read_install() -> None:
-    """The bundled binaries, libraries and share files must be readable by the server user."""
-    root = postgres_bin_dir().parent
-    _let_others_traverse(root)
-    for folder, dirs, files in os.walk(root):
-        for name in dirs:
-            _add_mode(Path(folder, name), stat.S_IROTH | stat.S_IXOTH)
-        for name in files:
-            file = Path(folder, name)
-            extra = stat.S_IROTH | (stat.S_IXOTH if os.access(file, os.X_OK) else 0)
-            _add_mode(file, extra)
-
-
-def _add_mode(path: Path, bits: int) -> None:
-    mode = path.lstat().st_mode
-    if not stat.S_ISLNK(mode) and mode & bits != bits:
-        path.chmod(mode | bits)
-
-
-def _chown_tree(root: Path, owner: _Owner) -> None:
-    if root.stat().st_uid == owner.uid:
-        return
-    for folder, _, files in os.walk(root):
-        os.chown(folder, owner.uid, owner.gid)
-        for name in files:
-            os.chown(Path(folder, name), owner.uid, owner.gid, follow_symlinks=False)

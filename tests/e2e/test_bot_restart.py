@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from bot.help import HELP
@@ -23,6 +22,7 @@ from fireline.temporal import register_search_attributes
 from tests.bot_process import Bot
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.outbox import Store
+from tests.fixtures.temporal import TEST_CONVERTER, TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
 from tests.slack_requests import SlackRequests
 from tests.stack import (
@@ -42,7 +42,7 @@ async def temporal_server(port: int, database: Path) -> AsyncIterator[WorkflowEn
         port=port,
         dev_server_database_filename=str(database),
         dev_server_existing_path=temporal_cli(),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         dev_server_log_level="error",
     )
     try:
@@ -59,6 +59,7 @@ def bot_env(stack: Stack, store: Store) -> dict[str, str]:
         "HOME": os.environ.get("HOME", "/"),
         "TEMPORAL_ADDRESS": settings.temporal_address,
         "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
         "SLACK_BOT_TOKEN": stack.fake.bot_token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": stack.fake.api_url,

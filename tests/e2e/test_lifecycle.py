@@ -4,40 +4,17 @@ worker is down is applied when it returns."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
 from fireline.db.queries import fetch_incident
-from fireline.dev import temporal_cli
 from fireline.models import IncidentSnapshot, IncidentStatus
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
-from tests.stack import REPORTER, Stack, fireline_stack, running_worker
+from tests.stack import REPORTER, Stack, cli_signal, fireline_stack, running_worker
 from workflows.incident import IncidentWorkflow
-
-
-async def cli_signal(stack: Stack, workflow_id: str, name: str, input: dict[str, Any]) -> None:
-    """`temporal workflow signal`, exactly as an operator types it."""
-    process = await asyncio.create_subprocess_exec(
-        temporal_cli(),
-        "workflow",
-        "signal",
-        "--address",
-        stack.settings.temporal_address,
-        "--workflow-id",
-        workflow_id,
-        "--name",
-        name,
-        "--input",
-        json.dumps(input),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, (out + err).decode()
 
 
 async def status_is(stack: Stack, workflow_id: str, status: IncidentStatus) -> IncidentSnapshot:

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from fireline.db.localpg import LocalPostgres, free_port
 from fireline.db.queries import fetch_incident
 from tests.fakes.slack import FakeSlack
+from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
 from tests.stack import ONCE, REPORTER, Stack, fireline_stack
 
@@ -69,6 +70,7 @@ def worker_process(stack: Stack) -> subprocess.Popen[bytes]:
         "SLACK_BOT_TOKEN": stack.fake.bot_token,
         "SLACK_API_URL": stack.fake.api_url,
         "SLACK_FEED_CHANNEL": stack.feed,
+        "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "fireline", "worker"],

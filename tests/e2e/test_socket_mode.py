@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from bot.help import HELP
 from tests.bot_process import STOP_TIMEOUT, Bot
 from tests.fakes.slack import FakeSlack
+from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
 from tests.slack_requests import SlackRequests
 from tests.stack import COMMANDER, seed_workspace
@@ -29,6 +30,7 @@ def bot(slack: FakeSlack, dev_server: WorkflowEnvironment, tmp_path: Path) -> It
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_API_URL": slack.api_url,
         "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
+        "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
     }
     started = Bot(env, tmp_path)  # tmp_path as cwd: no stray .env is read
     try:

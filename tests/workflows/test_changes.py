@@ -128,6 +128,7 @@ async def test_resolve_reports_durations_and_reopen_clears_them(
             signals.CHANGE_STATUS, signals.ChangeStatusInput(status="identified", by="UCAROL")
         )
         reopened = await incident_when(handle, lambda i: i.status is IncidentStatus.IDENTIFIED)
+        await eventually(lambda: len(said(fakes)) == 2)
 
     # Skipping to resolved marks the stages on the way; reopening clears those after it.
     assert resolved.identified_at == resolved.mitigated_at == resolved.resolved_at is not None

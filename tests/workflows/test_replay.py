@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.fixtures.temporal import TEST_CONVERTER
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
 
@@ -22,9 +22,9 @@ HISTORIES = sorted(Path(__file__).with_name("histories").glob("*.json"))
 @pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 (tiny file)
+    # The histories were recorded unencrypted; the encrypting converter passes them through.
     replayer = Replayer(
-        workflows=[IncidentWorkflow, IncidentCounterWorkflow],
-        data_converter=pydantic_data_converter,
+        workflows=[IncidentWorkflow, IncidentCounterWorkflow], data_converter=TEST_CONVERTER
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

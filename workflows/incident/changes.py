@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +19,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from activities.types import (
         ArchiveChannelInput,
-        DescribeChannelInput,
         InviteInput,
         TellUserInput,
     )
@@ -32,7 +31,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.incident import lifecycle, reminders
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
-    from workflows.incident.steps import best_effort, upsert_message, upsert_summary
+    from workflows.incident.steps import (
+        best_effort,
+        describe_channel,
+        upsert_message,
+        upsert_summary,
+    )
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # Which status each status implies was reached on the way (resolving implies mitigating).
@@ -143,21 +147,17 @@ async def assign_role(state: IncidentState, change: signals.AssignRoleInput) -> 
         workflow.upsert_search_attributes(
             [search_attributes.INCIDENT_COMMANDER.value_set(change.user)]
         )
-    assert incident.channel is not None
-    await asyncio.gather(
-        _in_step(
-            state,
-            say.role_assigned(incident, change.by, role.name, change.user),
-            summary=f"say in {state.where()} who is {role.name}",
-        ),
-        best_effort(
-            f"invite the new {role.name}",
-            _invite(state, change.user),
-        ),
-        best_effort(
-            f"DM the new {role.name}",
-            _dm(state, change.user, say.role_dm(incident, change.by, role), role.name),
-        ),
+    await _in_step(
+        state,
+        say.role_assigned(incident, change.by, role.name, change.user),
+        summary=f"say in {state.where()} who is {role.name}",
+        also=[
+            best_effort(f"invite the new {role.name}", _invite(state, change.user)),
+            best_effort(
+                f"DM the new {role.name}",
+                _dm(state, change.user, say.role_dm(incident, change.by, role), role.name),
+            ),
+        ],
     )
 
 
@@ -248,9 +248,11 @@ async def _in_step(
     topic: bool = False,
     summary_changed: bool = True,
     feed_thread: render.Blocks | None = None,
+    also: Sequence[Awaitable[list[str]]] = (),
 ) -> None:
-    """After a change: the pinned summary first (what responders look at), then the message
-    saying what changed, the topic and the feed post side by side."""
+    """After a change: the pinned summary, which responders look at, before the next change is
+    applied; then, in the background and in the order of the changes, the message saying what
+    changed, the topic, the feed post and whatever else the change asked for (`also`)."""
     incident = state.incident
     assert incident.channel is not None
     if state.reminding:  # the reminders the change wants, before the summary shows them
@@ -259,42 +261,43 @@ async def _in_step(
     if summary_changed:
         await upsert_summary(state, pin=False)
     event = f"event:{state.next_event - 1}"
-    steps: list[Awaitable[Any]] = [
-        upsert_message(
-            state,
-            event,
-            incident.channel.id,
-            blocks,
-            render.fallback_text(incident),
-            ESSENTIAL,
-            summary=summary,
-        )
+    steps: list[Awaitable[list[str]]] = [
+        best_effort(
+            "say what changed",
+            _say(state, event, blocks, summary),
+        ),
+        *also,
     ]
     if topic:
-        steps.append(best_effort("set the topic", _set_topic(state)))
+        steps.append(best_effort("set the topic", describe_channel(state)))
     if state.feed_channel and incident.feed_ts and summary_changed:
         steps.append(best_effort("update the feed post", _update_feed(state)))
     if state.feed_channel and incident.feed_ts and feed_thread:
         steps.append(
             best_effort("post the update to the feed", _feed_reply(state, event, feed_thread))
         )
-    await asyncio.gather(*steps)
+    state.afterwards(_all(steps))
 
 
-async def _set_topic(state: IncidentState) -> list[str]:
+async def _all(steps: Sequence[Awaitable[list[str]]]) -> None:
+    for problems in await asyncio.gather(*steps):
+        for problem in problems:
+            workflow.logger.warning("after a change: %s", problem)
+
+
+async def _say(state: IncidentState, event: str, blocks: render.Blocks, summary: str) -> list[str]:
     incident = state.incident
     assert incident.channel is not None
-    await workflow.execute_activity_method(
-        SlackActivities.describe_channel,
-        DescribeChannelInput(
-            channel_id=incident.channel.id,
-            topic=render.topic(incident),
-            purpose=render.purpose(incident),
-        ),
-        summary=f"set the topic of {state.where()}",
-        **BEST_EFFORT,
+    result = await upsert_message(
+        state,
+        event,
+        incident.channel.id,
+        blocks,
+        render.fallback_text(incident),
+        ESSENTIAL,
+        summary=summary,
     )
-    return []
+    return [result.problem] if result.problem else []
 
 
 async def _update_feed(state: IncidentState) -> list[str]:

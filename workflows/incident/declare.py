@@ -17,7 +17,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.types import (
         BookmarkInput,
         CreateChannelInput,
-        DescribeChannelInput,
         InviteInput,
         MessageResult,
         PinInput,
@@ -28,7 +27,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows import patches
     from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
     from workflows.incident.state import IncidentState
-    from workflows.incident.steps import best_effort, upsert_message, upsert_summary
+    from workflows.incident.steps import (
+        best_effort,
+        describe_channel,
+        upsert_message,
+        upsert_summary,
+    )
 
 
 async def declare(state: IncidentState) -> None:
@@ -74,7 +78,7 @@ async def _room_and_rest(state: IncidentState) -> list[list[str]]:
         best_effort("send the commander a DM", _dm_commander(state)),
         best_effort("post to the feed channel", _post_feed(state)),
         best_effort("reply under the source message", _reply_at_source(state)),
-        best_effort("describe the channel", _describe_channel(state)),
+        best_effort("describe the channel", describe_channel(state)),
         *(
             best_effort(f"bookmark {title}", _bookmark(state, title, link))
             for title, link in bookmarks
@@ -93,7 +97,7 @@ async def _room_then_rest(state: IncidentState) -> list[list[str]]:
     rest = await asyncio.gather(
         best_effort("send the reporter a DM", _dm_reporter(state)),
         best_effort("post to the feed channel", _post_feed(state)),
-        best_effort("describe the channel", _describe_channel(state)),
+        best_effort("describe the channel", describe_channel(state)),
         best_effort("bookmark the links", _bookmark_links_in_turn(state)),
     )
     return [*room, *rest]
@@ -166,22 +170,6 @@ async def _pin_summary(state: IncidentState, needed: bool) -> list[str]:
         **BEST_EFFORT,
     )
     return result.problems
-
-
-async def _describe_channel(state: IncidentState) -> list[str]:
-    incident = state.incident
-    assert incident.channel is not None
-    await workflow.execute_activity_method(
-        SlackActivities.describe_channel,
-        DescribeChannelInput(
-            channel_id=incident.channel.id,
-            topic=render.topic(incident),
-            purpose=render.purpose(incident),
-        ),
-        summary=f"set the topic and description of {state.where()}",
-        **BEST_EFFORT,
-    )
-    return []
 
 
 async def _bookmark(state: IncidentState, title: str, link: str) -> list[str]:

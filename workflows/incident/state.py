@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -47,6 +49,8 @@ class IncidentState(BaseModel):
     reminding: bool = False
     # Reminders posted so far: the next one's message is `reminder:<n>`, posted once.
     reminders_sent: int = 0
+    # What changes still have to say and show, one change after the other (see `afterwards`).
+    _aftermath: asyncio.Task[None] | None = PrivateAttr(default=None)
 
     @classmethod
     def declared(cls, input: DeclareIncidentInput, workflow_url: str) -> IncidentState:
@@ -103,6 +107,23 @@ class IncidentState(BaseModel):
     def changed(self) -> None:
         """Something the record keeps changed; the record loop writes it again."""
         self.version += 1
+
+    def afterwards(self, steps: Awaitable[None]) -> None:
+        """Run a change's remaining effects once those of the changes before it are done: the
+        next change need not wait for them, and messages still come in the order of changes."""
+        before = self._aftermath
+
+        async def in_turn() -> None:
+            if before is not None:
+                await before
+            await steps
+
+        self._aftermath = asyncio.create_task(in_turn())
+
+    async def settled(self) -> None:
+        """Wait until every change has said and shown all it had to."""
+        if self._aftermath is not None:
+            await self._aftermath
 
     def where(self) -> str:
         """The incident channel as operators may read it: a private incident's channel name

@@ -9,9 +9,9 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
-    from activities.types import MessageResult, UpsertMessageInput
+    from activities.types import DescribeChannelInput, MessageResult, UpsertMessageInput
     from fireline.render import incident as render
-    from workflows.activity_options import ESSENTIAL, ActivityOptions
+    from workflows.activity_options import BEST_EFFORT, ESSENTIAL, ActivityOptions
     from workflows.incident.state import IncidentState
 
 
@@ -65,6 +65,23 @@ async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
     )
     incident.summary_ts = result.ts or incident.summary_ts
     return result
+
+
+async def describe_channel(state: IncidentState) -> list[str]:
+    """The channel's topic and description, from the incident as it is now."""
+    incident = state.incident
+    assert incident.channel is not None
+    await workflow.execute_activity_method(
+        SlackActivities.describe_channel,
+        DescribeChannelInput(
+            channel_id=incident.channel.id,
+            topic=render.topic(incident),
+            purpose=render.purpose(incident),
+        ),
+        summary=f"set the topic and description of {state.where()}",
+        **BEST_EFFORT,
+    )
+    return []
 
 
 async def best_effort(what: str, step: Awaitable[list[str]]) -> list[str]:

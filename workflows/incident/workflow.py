@@ -50,6 +50,7 @@ class IncidentWorkflow:
             state.pending.pop(0)
         if reminding is not None:
             reminding.cancel()
+        await state.settled()
         await changes.close(state)
         await workflow.wait_condition(
             lambda: state.recorded_version == state.version and workflow.all_handlers_finished()
