@@ -66,7 +66,7 @@ def build_app(
     commands.register(app, services, resolve_incident)
     shortcuts.register(app, policy)
     views.register(app, policy, pending, temporal, resolve_incident)
-    actions.register(app, policy, resolve_incident)
+    actions.register(app, policy, temporal, resolve_incident)
     events.register(app)
 
     @app.error

@@ -12,6 +12,8 @@ import re
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _ENTITY = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 _SIGILS = {"@": "@", "#": "#", "!": "@"}
+# `30m`, `2h`, `1h30m`, `90 min`: hours and/or minutes.
+_DURATION = re.compile(r"(?:(\d+)\s*h(?:ours?|rs?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?|s)?)?)?")
 
 
 def split(text: str) -> tuple[str, str]:
@@ -43,3 +45,12 @@ def _readable(entity: re.Match[str]) -> str:
         return target  # a link
     name = label or target[1:].split("^")[-1]
     return name if name.startswith(sigil) else sigil + name
+
+
+def duration_minutes(text: str) -> int | None:
+    """The minutes in `30m`, `2h`, `1h30m` or `90 min`; None for anything else."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None or not any(match.groups()):
+        return None
+    hours, minutes = (int(group or 0) for group in match.groups())
+    return hours * 60 + minutes

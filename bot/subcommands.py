@@ -20,7 +20,7 @@ from temporalio.client import Client
 from bot.change_checks import role_name, severity_level, status_target
 from bot.change_forms import FormOrigin, update_form
 from bot.changes import send_change
-from bot.command_text import as_typed, mentioned_user
+from bot.command_text import as_typed, duration_minutes, mentioned_user
 from bot.declare_form import declare_modal
 from bot.help import HELP, incident_channel_help
 from bot.open_incidents import open_incidents_text
@@ -33,11 +33,14 @@ from fireline.signals import (
     ASSIGN_ROLE,
     CHANGE_SEVERITY,
     CHANGE_STATUS,
+    SNOOZE_MAX_MINUTES,
+    SNOOZE_REMINDER,
     AddNoteInput,
     AssignRoleInput,
     Change,
     ChangeSeverityInput,
     ChangeStatusInput,
+    SnoozeReminderInput,
 )
 from fireline.user_text import multi_line
 
@@ -141,6 +144,19 @@ async def add_note(req: CommandRequest) -> None:
     await req.send(ADD_NOTE, change, f"Asked {req.here.reference} to add your note.")
 
 
+async def snooze(req: CommandRequest) -> None:
+    minutes = duration_minutes(req.typed)
+    if minutes is None or not 1 <= minutes <= SNOOZE_MAX_MINUTES:
+        typed = f" (not `{escape(req.typed)}`)" if req.typed.strip() else ""
+        raise Refused(
+            f"Say how long, from a minute to 24 hours{typed}: `/incident snooze 30m`, "
+            "`/incident snooze 2h`."
+        )
+    change = SnoozeReminderInput(minutes=minutes, by=_user(req), request_id=_trigger(req))
+    told = f"Asked {req.here.reference} to hold its update reminder for {req.typed.strip()}."
+    await req.send(SNOOZE_REMINDER, change, told)
+
+
 async def open_update_form(req: CommandRequest) -> None:
     origin = FormOrigin(incident=req.here.incident_id, channel=req.command["channel_id"])
     view = update_form(req.here, req.services.policy, origin, text=req.typed)
@@ -190,6 +206,12 @@ SUBCOMMANDS = {
     ),
     "note": Subcommand(
         "note <text>", "adds a note to its timeline", Where.INCIDENT_CHANNEL, add_note
+    ),
+    "snooze": Subcommand(
+        "snooze <30m|2h>",
+        "postpones the next update reminder (at most 24h)",
+        Where.INCIDENT_CHANNEL,
+        snooze,
     ),
     "list": Subcommand("list", "lists the open incidents", Where.ANYWHERE, list_open),
     "help": Subcommand("help", "shows the commands", Where.ANYWHERE, show_help),

@@ -72,6 +72,15 @@ def incident_reference(number: int) -> str:
     return f"INC-{number}"
 
 
+class ReminderKind(StrEnum):
+    """What the incident reminds or nudges about (workflows/incident/reminders.py)."""
+
+    UPDATE = "update"  # post a status update
+    UNCLAIMED_ROLE = "unclaimed_role"  # someone should take the commander or a required role
+    STALE = "stale"  # open for days: resolve it or say why not
+    POSTMORTEM = "postmortem"  # resolved, the postmortem is due: close it
+
+
 class StatusUpdate(BaseModel):
     """The last status update posted (`post_update`)."""
 
@@ -107,6 +116,8 @@ class IncidentSnapshot(BaseModel):
     closed_at: datetime | None = None
     last_update: StatusUpdate | None = None
     timeline_length: int = 0
+    # The reminders pending and when each is due (workflow time), earliest first.
+    reminders: dict[ReminderKind, datetime] = Field(default_factory=dict)
 
     @property
     def reference(self) -> str:

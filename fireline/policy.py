@@ -26,6 +26,11 @@ class SeverityLevel(BaseModel):
     # Update reminders: first after `reminder_first_minutes`, then every `reminder_every_minutes`.
     reminder_first_minutes: int | None = Field(default=None, gt=0)
     reminder_every_minutes: int | None = Field(default=None, gt=0)
+    # Roles besides the commander that someone must take; nudged until they are (see
+    # SeverityPolicy.unclaimed_role_minutes).
+    required_roles: list[str] = Field(default_factory=list)
+    # A postmortem is expected once resolved: the commander is reminded until it is closed.
+    postmortem: bool = False
 
     @property
     def reminders(self) -> bool:
@@ -62,6 +67,14 @@ class SeverityPolicy(BaseModel):
     roles: list[Role] = Field(default_factory=lambda: list(DEFAULT_ROLES), max_length=20)
     # Archive the incident channel when the incident is closed.
     archive_on_close: bool = False
+    # Nudges (workflows/incident/reminders.py): an incident unresolved this long, again and again.
+    stale_after_days: int = Field(default=7, gt=0)
+    stale_every_days: int = Field(default=7, gt=0)
+    # A missing commander or required role, this long after declaration and at this interval.
+    unclaimed_role_minutes: int = Field(default=10, gt=0)
+    # The postmortem reminder: this long after resolve, then at this interval, until closed.
+    postmortem_due_days: int = Field(default=5, gt=0)
+    postmortem_every_days: int = Field(default=2, gt=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> SeverityPolicy:
@@ -73,6 +86,10 @@ class SeverityPolicy(BaseModel):
         roles = [role.name for role in self.roles]
         if len(set(roles)) != len(roles) or "commander" not in roles:
             raise ValueError(f"roles must be unique and include commander, got {roles}")
+        for level in self.levels:
+            unknown = [role for role in level.required_roles if role not in roles]
+            if unknown:
+                raise ValueError(f"{level.name} requires roles that do not exist: {unknown}")
         return self
 
     def level(self, name: str) -> SeverityLevel | None:

@@ -19,6 +19,9 @@ CHANGE_SEVERITY = "change_severity"
 ASSIGN_ROLE = "assign_role"
 POST_UPDATE = "post_update"
 ADD_NOTE = "add_note"
+SNOOZE_REMINDER = "snooze_reminder"
+# The longest snooze: a day; the bot and the workflow both hold to it.
+SNOOZE_MAX_MINUTES = 24 * 60
 
 
 class Change(BaseModel):
@@ -50,3 +53,8 @@ class PostUpdateInput(Change):
 
 class AddNoteInput(Change):
     text: str = Field(min_length=1, max_length=TEXT_MAX)
+
+
+class SnoozeReminderInput(Change):
+    # The next update reminder comes this many minutes from now (1 to SNOOZE_MAX_MINUTES).
+    minutes: int

@@ -22,3 +22,7 @@ RENUMBER_TAKEN_NUMBER = "renumber-taken-number"
 # Stage: patch. The record loop writes the incident and its new timeline events together
 # (record_changes); before it, only the incident (record_incident).
 RECORD_TIMELINE = "record-timeline"
+
+# Stage: patch. Reminders and nudges: the due times kept in the state, and the reminders task
+# with its timers (workflows/incident/remind.py). Incidents started before it have none.
+REMINDERS = "reminders"

@@ -8,7 +8,7 @@ from datetime import datetime
 from fireline.models import IncidentSnapshot, IncidentStatus
 from fireline.policy import Role, SeverityLevel
 from fireline.render.incident import Blocks, role_label
-from fireline.render.text import duration, escape, mrkdwn, plain
+from fireline.render.text import duration, escape, mrkdwn, plain, slack_date
 
 
 def _said(line: str, text: str = "") -> Blocks:
@@ -84,6 +84,12 @@ def update_posted(incident: IncidentSnapshot, by: str, text: str) -> Blocks:
 
 def note_added(incident: IncidentSnapshot, by: str, text: str) -> Blocks:
     return _said(f":memo: <@{by}> added a note to the timeline of *{incident.reference}*:", text)
+
+
+def reminder_snoozed(incident: IncidentSnapshot, by: str, until: datetime) -> Blocks:
+    line = f":zzz: <@{by}> snoozed the update reminder of *{incident.reference}* until "
+    line += f"{slack_date(until)}."
+    return _said(line)
 
 
 def refused(incident: IncidentSnapshot, reason: str) -> str:

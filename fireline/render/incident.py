@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fireline.models import IncidentSnapshot
+from fireline.models import IncidentSnapshot, ReminderKind
 from fireline.render.text import escape, mrkdwn, plain, slack_date, truncate
 
 Blocks = list[dict[str, Any]]
@@ -13,6 +13,8 @@ Blocks = list[dict[str, Any]]
 ACTION_SET_STATUS = "incident_set_status"
 ACTION_SET_SEVERITY = "incident_set_severity"
 ACTION_POST_UPDATE = "incident_post_update"
+# On an unclaimed-role nudge: `incident_take_role:<role>` takes that role for whoever clicks.
+ACTION_TAKE_ROLE = "incident_take_role"
 HEADER_MAX = 150  # Slack's limit for a header block's text
 
 
@@ -82,6 +84,13 @@ def _last_update(incident: IncidentSnapshot) -> Blocks:
     ]
 
 
+def _next_update(incident: IncidentSnapshot) -> Blocks:
+    due = incident.reminders.get(ReminderKind.UPDATE)
+    if due is None:
+        return []
+    return [{"type": "context", "elements": [mrkdwn(f"Next update due {slack_date(due)}")]}]
+
+
 def _labelled_text(label: str, text: str) -> Blocks:
     if not text.strip():
         return []
@@ -116,6 +125,7 @@ def summary_blocks(incident: IncidentSnapshot) -> Blocks:
         *_labelled_text("Description", declaration.description),
         *_labelled_text("Customer impact", declaration.impact),
         *_last_update(incident),
+        *_next_update(incident),
         _links(incident),
         {
             "type": "actions",

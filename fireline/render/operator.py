@@ -6,9 +6,17 @@ incident shows its number, severity and status, never its title.
 
 from __future__ import annotations
 
-from fireline.models import IncidentSnapshot
+from datetime import UTC, datetime
+
+from fireline.models import IncidentSnapshot, ReminderKind
 
 PRIVATE = "private incident"
+REMINDERS = {
+    ReminderKind.UPDATE: "update reminder",
+    ReminderKind.UNCLAIMED_ROLE: "unclaimed-role nudge",
+    ReminderKind.STALE: "stale-incident nudge",
+    ReminderKind.POSTMORTEM: "postmortem reminder",
+}
 
 
 def workflow_summary(number: int, severity: str, title: str, private: bool) -> str:
@@ -32,7 +40,15 @@ def current_details(incident: IncidentSnapshot) -> str:
     ]
     if incident.channel is not None and not incident.declaration.private:
         lines.append(f"Channel: #{incident.channel.name}")
+    if incident.reminders:
+        lines += ["", "Reminders:"]
+        lines += [f"- {reminder_due(kind, at)}" for kind, at in incident.reminders.items()]
     if incident.problems:
         # Problems are composed from Slack ids and error codes, never from what people typed.
         lines += ["", "Could not be done:", *(f"- {problem}" for problem in incident.problems)]
     return "\n".join(lines)
+
+
+def reminder_due(kind: ReminderKind, at: datetime) -> str:
+    """`update reminder due 2025-01-31 14:32 UTC`: a line of the details, a timer's summary."""
+    return f"{REMINDERS[kind]} due {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.command_text import as_typed, mentioned_user, split
+from bot.command_text import as_typed, duration_minutes, mentioned_user, split
 
 
 def test_split_names_the_subcommand_in_lower_case() -> None:
@@ -42,3 +42,21 @@ def test_only_a_mention_picked_in_slack_names_a_user(word: str, user: str | None
 )
 def test_text_reads_as_typed(sent: str, typed: str) -> None:
     assert as_typed(sent) == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [
+        ("30m", 30),
+        ("2h", 120),
+        ("1h30m", 90),
+        (" 90 min ", 90),
+        ("2 hours", 120),
+        ("", None),
+        ("soon", None),
+        ("30s", None),
+        ("-5m", None),
+    ],
+)
+def test_a_duration_is_hours_and_or_minutes(typed: str, minutes: int | None) -> None:
+    assert duration_minutes(typed) == minutes

@@ -21,10 +21,11 @@ NOTE = "a bad deploy"
 
 
 def neutral(incident: IncidentSnapshot, text: str) -> str:
-    """Blocks with what differs between two incidents (number, ids, links) taken out."""
+    """Blocks with what differs between two incidents (number, ids, links, times) taken out."""
     assert incident.channel is not None
     for own in (incident.channel.id, incident.incident_id, incident.channel.name):
         text = text.replace(own, "<own>")
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|[^>]*>", "<date>", text)  # declared moments apart
     return re.sub(rf"\bINC-{incident.number}\b", "INC-n", text)
 
 

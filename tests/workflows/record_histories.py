@@ -93,6 +93,37 @@ async def record_lifecycle(env: WorkflowEnvironment) -> None:
         await save(handle, "incident_run_until_closed")
 
 
+async def record_reminders(env: WorkflowEnvironment) -> None:
+    """An incident through update reminders, an update, a snooze, a refused snooze, a promotion
+    (its unclaimed-role nudge), resolve (the postmortem reminder) and close: the reminders'
+    timers, and timers cancelled when a change moved the due time."""
+    fakes = FakeActivities()
+    input = declare_input()
+    async with Worker(
+        env.client, task_queue=QUEUE, workflows=[IncidentWorkflow], activities=fakes.all()
+    ):
+        handle = await env.client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=QUEUE
+        )
+        steps: list[tuple[int, str, signals.Change]] = [
+            (31, signals.POST_UPDATE, signals.PostUpdateInput(text="rolling back", by="UA")),
+            (10, signals.SNOOZE_REMINDER, signals.SnoozeReminderInput(minutes=90, by="UA")),
+            (1, signals.SNOOZE_REMINDER, signals.SnoozeReminderInput(minutes=0, by="UA")),
+            (1, signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity="SEV1", by="UA")),
+            (11, signals.CHANGE_STATUS, signals.ChangeStatusInput(status="resolved", by="UA")),
+            (
+                60 * 24 * 6,
+                signals.CHANGE_STATUS,
+                signals.ChangeStatusInput(status="closed", by="UA"),
+            ),
+        ]
+        for minutes, name, change in steps:
+            await env.sleep(timedelta(minutes=minutes))
+            await handle.signal(name, change)
+        await handle.result()
+        await save(handle, "incident_reminded")
+
+
 async def record_counter(client: Client) -> None:
     """Allocations (one after a collision) that read the record's highest number, then
     continue-as-new. counter_continued_as_new.json predates reading the record: kept, not
@@ -138,6 +169,7 @@ async def main() -> None:
         taken = FakeActivities(taken_numbers=frozenset({42}))
         await record_incident(env, taken, "incident_renumbered", recorded=True)
         await record_lifecycle(env)
+        await record_reminders(env)
         await record_counter(env.client)
     finally:
         await env.shutdown()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -22,12 +23,12 @@ with workflow.unsafe.imports_passed_through():
         TellUserInput,
     )
     from fireline import search_attributes, signals
-    from fireline.models import IncidentStatus, StatusUpdate
+    from fireline.models import IncidentStatus, ReminderKind, StatusUpdate
     from fireline.render import changes as say
     from fireline.render import incident as render
     from fireline.render.text import escape
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL
-    from workflows.incident import lifecycle
+    from workflows.incident import lifecycle, reminders
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
     from workflows.incident.steps import (
@@ -90,6 +91,7 @@ async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> 
         text=change.text, by=change.by, at=workflow.now(), status=incident.status
     )
     state.add_event("update_posted", change.by, new=incident.status.value, text=change.text)
+    _restart_reminder(state, ReminderKind.UPDATE)
     blocks = say.update_posted(incident, change.by, change.text)
     await _in_step(
         state,
@@ -115,6 +117,7 @@ async def change_severity(state: IncidentState, change: signals.ChangeSeverityIn
     promoted = policy.is_promotion(before.name, level.name)
     incident.severity = level
     state.add_event("severity_changed", change.by, old=before.name, new=level.name)
+    _restart_reminder(state, ReminderKind.UPDATE)  # the new level's cadence, from now
     workflow.upsert_search_attributes([search_attributes.INCIDENT_SEVERITY.value_set(level.name)])
     await _in_step(
         state,
@@ -168,6 +171,31 @@ async def add_note(state: IncidentState, change: signals.AddNoteInput) -> None:
     )
 
 
+async def snooze_reminder(state: IncidentState, change: signals.SnoozeReminderInput) -> None:
+    """The next update reminder comes `minutes` from now (then on the level's cadence)."""
+    incident = state.incident
+    if not 1 <= change.minutes <= signals.SNOOZE_MAX_MINUTES:
+        raise Refused(f"Snooze for 1 minute to 24 hours, not {change.minutes} minutes.")
+    if ReminderKind.UPDATE not in incident.reminders:
+        raise Refused(
+            f"{incident.reference} has no update reminder to snooze: its level has none, or "
+            f"it is {incident.status.value}."
+        )
+    until = workflow.now() + timedelta(minutes=change.minutes)
+    reminders.postpone(incident, ReminderKind.UPDATE, until)
+    state.add_event("reminder_snoozed", change.by, new=until.isoformat(), text=str(change.minutes))
+    await _in_step(
+        state,
+        say.reminder_snoozed(incident, change.by, until),
+        summary=f"say in {state.where()} that the update reminder is snoozed",
+    )
+
+
+def _restart_reminder(state: IncidentState, kind: ReminderKind) -> None:
+    if state.reminding:
+        reminders.restart(state.incident, state.policy, kind, workflow.now())
+
+
 _Handler = Callable[[IncidentState, Any], Awaitable[None]]
 _HANDLERS: dict[str, tuple[type[signals.Change], _Handler]] = {
     signals.CHANGE_STATUS: (signals.ChangeStatusInput, change_status),
@@ -175,6 +203,7 @@ _HANDLERS: dict[str, tuple[type[signals.Change], _Handler]] = {
     signals.CHANGE_SEVERITY: (signals.ChangeSeverityInput, change_severity),
     signals.ASSIGN_ROLE: (signals.AssignRoleInput, assign_role),
     signals.ADD_NOTE: (signals.AddNoteInput, add_note),
+    signals.SNOOZE_REMINDER: (signals.SnoozeReminderInput, snooze_reminder),
 }
 
 
@@ -226,6 +255,8 @@ async def _in_step(
     changed, the topic, the feed post and whatever else the change asked for (`also`)."""
     incident = state.incident
     assert incident.channel is not None
+    if state.reminding:  # the reminders the change wants, before the summary shows them
+        reminders.sync(incident, state.policy, workflow.now())
     state.show_details()
     if summary_changed:
         await upsert_summary(state, pin=False)

@@ -45,6 +45,10 @@ class IncidentState(BaseModel):
     # so the record exists even while Slack is down, and again as the incident changes.
     version: int = 1
     recorded_version: int = 0
+    # Reminders run (workflows/incident/remind.py): False for incidents started before them.
+    reminding: bool = False
+    # Reminders posted so far: the next one's message is `reminder:<n>`, posted once.
+    reminders_sent: int = 0
     # What changes still have to say and show, one change after the other (see `afterwards`).
     _aftermath: asyncio.Task[None] | None = PrivateAttr(default=None)
 

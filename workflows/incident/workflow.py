@@ -16,9 +16,11 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from fireline import signals
     from fireline.models import DeclareIncidentInput, IncidentSnapshot, IncidentStatus
-    from workflows.incident import changes
+    from workflows import patches
+    from workflows.incident import changes, reminders
     from workflows.incident.declare import declare
     from workflows.incident.record import keep_record
+    from workflows.incident.remind import keep_reminding
     from workflows.incident.state import IncidentState
 
 
@@ -36,10 +38,18 @@ class IncidentWorkflow:
         state = self._state
         state.show_details()
         recorder = asyncio.create_task(keep_record(state))
+        if workflow.patched(patches.REMINDERS):
+            state.reminding = True
+            reminders.sync(state.incident, state.policy, workflow.now())
         await declare(state)
+        reminding = asyncio.create_task(keep_reminding(state)) if state.reminding else None
         while state.incident.status is not IncidentStatus.CLOSED:
             await workflow.wait_condition(lambda: bool(state.pending))
-            await changes.apply(state, state.pending.pop(0))
+            # Dequeued once applied: reminders wait for an empty queue (remind.py).
+            await changes.apply(state, state.pending[0])
+            state.pending.pop(0)
+        if reminding is not None:
+            reminding.cancel()
         await state.settled()
         await changes.close(state)
         await workflow.wait_condition(
@@ -71,3 +81,7 @@ class IncidentWorkflow:
     @workflow.signal(name=signals.ADD_NOTE)
     def add_note(self, change: signals.AddNoteInput) -> None:
         self._state.receive(signals.ADD_NOTE, change)
+
+    @workflow.signal(name=signals.SNOOZE_REMINDER)
+    def snooze_reminder(self, change: signals.SnoozeReminderInput) -> None:
+        self._state.receive(signals.SNOOZE_REMINDER, change)

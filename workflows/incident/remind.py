@@ -1,0 +1,110 @@
+"""The incident's reminders task: sleeps on a durable timer until the earliest reminder is due
+(workflows/incident/reminders.py keeps the due times in the state), then posts what is due.
+
+The timer is re-armed whenever the earliest due time changes. When it fires, changes queued
+first apply first, so an update, a resolve or a demotion that arrived with the timer drops the
+reminder it made moot instead of it being posted late. A timer that fired while no worker ran
+fires once when one returns: the reminder is posted once, then keeps its cadence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from fireline.models import ReminderKind
+    from fireline.render import incident as render
+    from fireline.render import operator
+    from fireline.render import reminders as say
+    from workflows.activity_options import BEST_EFFORT
+    from workflows.incident import reminders
+    from workflows.incident.state import IncidentState
+    from workflows.incident.steps import best_effort, upsert_message, upsert_summary
+
+
+async def keep_reminding(state: IncidentState) -> None:
+    """Runs from declaration until the workflow ends (then it is cancelled)."""
+    while True:
+        await _until_due_or_moved(state)
+        # Nothing queued or being applied: what is due is judged on the incident as it is now.
+        await workflow.wait_condition(lambda: not state.pending)
+        now = workflow.now()
+        due = reminders.take_due(state.incident, state.policy, now)
+        if not due:
+            continue
+        state.show_details()
+        steps = [_post(state, kind) for kind in due]
+        if ReminderKind.UPDATE in due:
+            steps.append(best_effort("show the next update's due time", _summary(state)))
+        for problems in await asyncio.gather(*steps):
+            for problem in problems:
+                workflow.logger.warning("reminder: %s", problem)
+
+
+async def _until_due_or_moved(state: IncidentState) -> None:
+    """Until the earliest reminder is due, or the earliest due time changes."""
+    incident = state.incident
+    earliest = reminders.earliest(incident)
+    if earliest is None:
+        await workflow.wait_condition(lambda: bool(incident.reminders))
+        return
+    kind, at = earliest
+    now = workflow.now()
+    if at <= now:
+        return
+    with contextlib.suppress(TimeoutError):  # the timer fired: due
+        await workflow.wait_condition(
+            lambda: reminders.earliest(incident) != earliest,
+            timeout=at - now,
+            timeout_summary=operator.reminder_due(kind, at),
+        )
+
+
+async def _post(state: IncidentState, kind: ReminderKind) -> list[str]:
+    """Post one reminder: in the channel, and to the commander for a nudge that is theirs."""
+    incident = state.incident
+    assert incident.channel is not None
+    state.reminders_sent += 1
+    step = f"reminder:{state.reminders_sent}"
+    what = operator.REMINDERS[kind]
+    if kind is ReminderKind.UPDATE:
+        posts = [(incident.channel.id, say.update_due(incident))]
+    elif kind is ReminderKind.UNCLAIMED_ROLE:
+        roles = reminders.unclaimed_roles(incident)
+        posts = [(incident.channel.id, say.role_unclaimed(incident, roles))]
+    elif kind is ReminderKind.STALE:
+        blocks = say.stale(incident, workflow.now())
+        posts = [(incident.channel.id, blocks), (incident.commander_id, blocks)]
+    else:
+        posts = [(incident.commander_id, say.postmortem_due(incident))]
+    results = await asyncio.gather(
+        *(
+            best_effort(f"post the {what}", _message(state, f"{step}:{n}", channel, blocks, what))
+            for n, (channel, blocks) in enumerate(posts)
+        )
+    )
+    return [problem for problems in results for problem in problems]
+
+
+async def _message(
+    state: IncidentState, step: str, channel: str, blocks: render.Blocks, what: str
+) -> list[str]:
+    to = "the commander" if channel == state.incident.commander_id else state.where()
+    result = await upsert_message(
+        state,
+        step,
+        channel,
+        blocks,
+        render.fallback_text(state.incident),
+        BEST_EFFORT,
+        summary=f"post the {what} to {to}",
+    )
+    return [result.problem] if result.problem else []
+
+
+async def _summary(state: IncidentState) -> list[str]:
+    result = await upsert_summary(state, pin=False)
+    return [result.problem] if result.problem else []
