@@ -82,7 +82,7 @@ async def test_change_commands_send_their_change(
 
         async def changed() -> bool:
             now = await stack.handle(incident.incident_id).query(IncidentWorkflow.get_incident)
-            return now.timeline_length == len(cases)
+            return now.timeline_length == 1 + len(cases)  # declared, then each change
 
         await eventually(changed)
         now = await stack.handle(incident.incident_id).query(IncidentWorkflow.get_incident)
