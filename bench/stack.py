@@ -80,6 +80,8 @@ async def bench_stack(fake: FakeSlack, *, encryption: bool = True) -> AsyncItera
             )
             env = {**os.environ, **_environment(settings)}
             env.pop("SLACK_APP_TOKEN", None)  # the HTTP endpoint, not Socket Mode
+            if not encryption:  # off with a key set is refused: no key, not the text "None"
+                env.pop("FIRELINE_ENCRYPTION_KEYS", None)
             children: dict[str, subprocess.Popen[bytes]] = {}
             try:
                 for command in ("worker", "bot"):
