@@ -57,6 +57,10 @@ class MessageResult(BaseModel):
     # Posted, but the pin it asked for did not take: pin it as a step of its own (pin_message).
     pin_failed: bool = False
 
+    def problems(self, saying: str = "") -> list[str]:
+        """The refusal as the one problem to report (after `saying`), or none."""
+        return [f"{saying}{self.problem}"] if self.problem else []
+
 
 class PinInput(BaseModel):
     channel: str

@@ -293,11 +293,10 @@ async def _say(state: IncidentState, event: str, blocks: render.Blocks, summary:
         event,
         incident.channel.id,
         blocks,
-        render.fallback_text(incident),
         ESSENTIAL,
         summary=summary,
     )
-    return [result.problem] if result.problem else []
+    return result.problems()
 
 
 async def _update_feed(state: IncidentState) -> list[str]:
@@ -308,7 +307,6 @@ async def _update_feed(state: IncidentState) -> list[str]:
         "feed",
         state.feed_channel,
         render.feed_blocks(incident),
-        render.fallback_text(incident),
         BEST_EFFORT,
         ts=incident.feed_ts,
         summary="update the feed post",
@@ -324,7 +322,6 @@ async def _feed_reply(state: IncidentState, event: str, blocks: render.Blocks) -
         f"feed:{event}",
         state.feed_channel,
         blocks,
-        render.fallback_text(incident),
         BEST_EFFORT,
         thread_ts=incident.feed_ts,
         summary="post the update under the feed post",
@@ -349,11 +346,10 @@ async def _dm(state: IncidentState, user: str, blocks: render.Blocks, role: str)
         f"role_dm:event:{state.next_event - 1}",
         user,
         blocks,
-        render.fallback_text(state.incident),
         BEST_EFFORT,
         summary=f"DM the new {role} their role",
     )
-    return [result.problem] if result.problem else []
+    return result.problems()
 
 
 async def _tell(state: IncidentState, user: str, reason: str) -> None:

@@ -18,7 +18,6 @@ with workflow.unsafe.imports_passed_through():
         BookmarkInput,
         CreateChannelInput,
         InviteInput,
-        MessageResult,
         PinInput,
     )
     from fireline import search_attributes
@@ -33,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
         upsert_message,
         upsert_summary,
     )
+
+SUMMARY_NOT_POSTED = "Could not post the summary: "
 
 
 async def declare(state: IncidentState) -> None:
@@ -54,8 +55,8 @@ async def declare(state: IncidentState) -> None:
             "problems",
             channel.id,
             render.problems_blocks(problems),
-            "Some steps could not be done",
             ESSENTIAL,
+            text="Some steps could not be done",
             summary=f"say in {state.where()} what could not be done",
         )
     incident.declaration_complete = True
@@ -84,7 +85,7 @@ async def _room_and_rest(state: IncidentState) -> list[list[str]]:
             for title, link in bookmarks
         ),
     )
-    return [_summary_problems(summary), await invites, *rest]
+    return [summary.problems(SUMMARY_NOT_POSTED), await invites, *rest]
 
 
 async def _room_then_rest(state: IncidentState) -> list[list[str]]:
@@ -140,7 +141,6 @@ async def _tell_reporter_channel_refused(state: IncidentState, reason: str) -> N
             "channel_refused",
             state.incident.declaration.reporter_id,
             render.channel_refused_blocks(state.incident, reason),
-            render.fallback_text(state.incident),
             BEST_EFFORT,
             summary="tell the reporter Slack refused the channel",
         )
@@ -150,11 +150,7 @@ async def _tell_reporter_channel_refused(state: IncidentState, reason: str) -> N
 
 
 async def _post_summary(state: IncidentState) -> list[str]:
-    return _summary_problems(await upsert_summary(state, pin=True))
-
-
-def _summary_problems(result: MessageResult) -> list[str]:
-    return [f"Could not post the summary: {result.problem}"] if result.problem else []
+    return (await upsert_summary(state, pin=True)).problems(SUMMARY_NOT_POSTED)
 
 
 async def _pin_summary(state: IncidentState, needed: bool) -> list[str]:
@@ -220,13 +216,12 @@ async def _post_feed(state: IncidentState) -> list[str]:
         "feed",
         feed,
         render.feed_blocks(incident),
-        render.fallback_text(incident),
         BEST_EFFORT,
         ts=incident.feed_ts,
         summary="announce the incident in the feed channel",
     )
     incident.feed_ts = result.ts or incident.feed_ts
-    return [f"Could not post to <#{feed}>: {result.problem}"] if result.problem else []
+    return result.problems(f"Could not post to <#{feed}>: ")
 
 
 async def _dm_reporter(state: IncidentState) -> list[str]:
@@ -260,11 +255,10 @@ async def _dm(
         step,
         user,
         blocks,
-        render.fallback_text(state.incident),
         BEST_EFFORT,
         summary=summary,
     )
-    return [f"Could not DM <@{user}>: {result.problem}"] if result.problem else []
+    return result.problems(f"Could not DM <@{user}>: ")
 
 
 async def _reply_at_source(state: IncidentState) -> list[str]:
@@ -278,11 +272,8 @@ async def _reply_at_source(state: IncidentState) -> list[str]:
         "source_thread",
         declaration.source_channel_id,
         render.source_thread_blocks(state.incident),
-        render.fallback_text(state.incident),
         BEST_EFFORT,
         thread_ts=declaration.source_ts,
         summary="reply under the source message with the channel link",
     )
-    if result.problem:
-        return [f"Could not reply under the source message: {result.problem}"]
-    return []
+    return result.problems("Could not reply under the source message: ")

@@ -98,13 +98,12 @@ async def _message(
         step,
         channel,
         blocks,
-        render.fallback_text(state.incident),
         BEST_EFFORT,
         summary=f"post the {what} to {to}",
     )
-    return [result.problem] if result.problem else []
+    return result.problems()
 
 
 async def _summary(state: IncidentState) -> list[str]:
     result = await upsert_summary(state, pin=False)
-    return [result.problem] if result.problem else []
+    return result.problems()

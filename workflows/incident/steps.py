@@ -20,15 +20,16 @@ async def upsert_message(
     step: str,
     channel: str,
     blocks: render.Blocks,
-    text: str,
     options: ActivityOptions,
     *,
     summary: str,
+    text: str | None = None,
     ts: str | None = None,
     thread_ts: str | None = None,
     pin: bool = False,
 ) -> MessageResult:
-    """Post the incident's message for `step` in `channel` (a user id: a DM), or update it."""
+    """Post the incident's message for `step` in `channel` (a user id: a DM), or update it;
+    its notification text is the incident's headline unless `text` says otherwise."""
     incident = state.incident
     return await workflow.execute_activity_method(
         SlackActivities.upsert_message,
@@ -36,7 +37,7 @@ async def upsert_message(
             incident_id=incident.incident_id,
             step=step,
             channel=channel,
-            text=text,
+            text=render.fallback_text(incident) if text is None else text,
             blocks=blocks,
             ts=ts,
             thread_ts=thread_ts,
@@ -57,7 +58,6 @@ async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
         "summary",
         incident.channel.id,
         render.summary_blocks(incident),
-        render.fallback_text(incident),
         ESSENTIAL,
         ts=incident.summary_ts,
         pin=pin,
