@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -35,9 +35,6 @@ async def running(
             IncidentWorkflow.run, input, id=input.incident_id, task_queue=queue
         )
         yield handle
-        # Ended, so its timers do not keep the shared time-skipping server busy.
-        if (await handle.describe()).status is WorkflowExecutionStatus.RUNNING:
-            await handle.terminate()
 
 
 async def incident_when(handle: Handle, check: Any) -> IncidentSnapshot:
@@ -160,7 +157,6 @@ async def test_changes_sent_during_declaration_apply_after_the_channel_in_order(
     ):
         incident = await incident_when(handle, lambda i: i.status is IncidentStatus.MITIGATED)
         await eventually(lambda: len(said(fakes)) == 2)
-        await handle.terminate()  # its timers would hold the shared time-skipping server
 
     first, second = said(fakes)
     assert "<@UA>" in first and "identified" in first

@@ -202,9 +202,7 @@ async def run_declaration(
             incident = await handle.query(IncidentWorkflow.get_incident)
             return incident if incident.problems and fakes.records else None
 
-        incident = await eventually(declared)
-        await handle.terminate()
-        return incident
+        return await eventually(declared)
 
 
 async def test_problems_are_reported_once_and_the_rest_completes(

@@ -87,7 +87,6 @@ async def test_an_incident_started_before_goes_on_after(
     written_before = None if before is pydantic_data_converter else b"test"
     assert key_ids[0] == written_before
     assert key_ids[-1] == b"next"
-    await handle.terminate()
 
 
 async def test_failure_messages_reach_the_history_sealed(
@@ -106,7 +105,6 @@ async def test_failure_messages_reach_the_history_sealed(
         await time_skipping.sleep(timedelta(minutes=20))
         await eventually(lambda: declared(handle))
         events = (await handle.fetch_history()).events
-        await handle.terminate()
 
     failed = [e for e in events if e.HasField("activity_task_failed_event_attributes")]
     assert failed
