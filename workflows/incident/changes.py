@@ -16,6 +16,8 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.incident.lifecycle as lifecycle
+    import workflows.incident.reminders as reminders
     from activities.slack import SlackActivities
     from activities.types import (
         ArchiveChannelInput,
@@ -28,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render import incident as render
     from fireline.render.text import escape
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL
-    from workflows.incident import lifecycle, reminders
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
     from workflows.incident.steps import (

@@ -13,6 +13,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import (
         BookmarkInput,
@@ -23,7 +24,6 @@ with workflow.unsafe.imports_passed_through():
     from fireline import search_attributes
     from fireline.models import ChannelRef
     from fireline.render import incident as render
-    from workflows import patches
     from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import (
