@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.incident.steps import (
         best_effort,
         describe_channel,
+        upsert_feed_post,
         upsert_message,
         upsert_summary,
     )
@@ -272,7 +273,11 @@ async def _in_step(
     if topic:
         steps.append(best_effort("set the topic", describe_channel(state)))
     if state.feed_channel and incident.feed_ts and summary_changed:
-        steps.append(best_effort("update the feed post", _update_feed(state)))
+        steps.append(
+            best_effort(
+                "update the feed post", upsert_feed_post(state, summary="update the feed post")
+            )
+        )
     if state.feed_channel and incident.feed_ts and feed_thread:
         steps.append(
             best_effort("post the update to the feed", _feed_reply(state, event, feed_thread))
@@ -298,21 +303,6 @@ async def _say(state: IncidentState, event: str, blocks: render.Blocks, summary:
         summary=summary,
     )
     return result.problems()
-
-
-async def _update_feed(state: IncidentState) -> list[str]:
-    incident = state.incident
-    assert state.feed_channel is not None
-    await upsert_message(
-        state,
-        "feed",
-        state.feed_channel,
-        render.feed_blocks(incident),
-        BEST_EFFORT,
-        ts=incident.feed_ts,
-        summary="update the feed post",
-    )
-    return []
 
 
 async def _feed_reply(state: IncidentState, event: str, blocks: render.Blocks) -> list[str]:
