@@ -18,6 +18,7 @@ from activities.numbers import NumberActivities
 from activities.records import RecordActivities
 from activities.slack import SlackActivities
 from fireline.db.pool import connection_pool
+from fireline.integrations import integrations
 from fireline.settings import Settings
 from fireline.temporal import connect
 from workflows.counter import IncidentCounterWorkflow
@@ -81,6 +82,7 @@ def build_worker(
 
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then finish in-flight tasks and stop."""
+    integrations(settings)  # a half-set integration stops the worker before it starts
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
