@@ -1,8 +1,8 @@
 """FakeNotion: pages, databases and their data sources (API version 2025-09-03), block children.
 
-Operations (fault names): databases.retrieve, data_sources.query, pages.create, pages.retrieve,
-pages.update, blocks.children.list, blocks.children.append, blocks.retrieve, blocks.update,
-blocks.delete.
+Operations (fault names): databases.retrieve, data_sources.retrieve, data_sources.query,
+pages.create, pages.retrieve, pages.update, blocks.children.list, blocks.children.append,
+blocks.retrieve, blocks.update, blocks.delete.
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ class FakeNotion(RestFake):
     def routes(self) -> list[Route]:
         return [
             route("GET", "/v1/databases/{id}", "databases.retrieve", self._retrieve_database),
+            route("GET", "/v1/data_sources/{id}", "data_sources.retrieve", self._retrieve_source),
             route("POST", "/v1/data_sources/{id}/query", "data_sources.query", self._query),
             route("POST", "/v1/pages", "pages.create", self._create_page),
             route("GET", "/v1/pages/{id}", "pages.retrieve", self._retrieve_page),
@@ -182,6 +183,18 @@ class FakeNotion(RestFake):
             "title": shapes.rich_text([{"text": {"content": database.title}}], "title"),
             "data_sources": [{"id": database.data_source_id, "name": database.title}],
             "in_trash": False,
+        }
+
+    def _retrieve_source(self, params: dict[str, str], _: Incoming) -> tuple[int, Any]:
+        database = self._data_source(params["id"])
+        return 200, {
+            "object": "data_source",
+            "id": database.data_source_id,
+            "parent": {"type": "database_id", "database_id": database.id},
+            "properties": {
+                name: {"id": name.lower()[:4], "name": name, "type": kind, kind: {}}
+                for name, kind in database.schema.items()
+            },
         }
 
     def _query(self, params: dict[str, str], incoming: Incoming) -> tuple[int, Any]:
