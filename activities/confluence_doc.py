@@ -18,9 +18,10 @@ from atlassian.confluence import ConfluenceServer
 from atlassian.errors import ApiError
 
 from activities.doc_template import doc_title, template
-from activities.tracking_types import DocHeader, DocSection, ExternalRef, incident_label
+from activities.tracking_types import DocHeader, DocSection, incident_label
 from activities.vendor_errors import atlassian_failure
 from fireline.integrations import ConfluenceConfig
+from fireline.models import IncidentLink
 
 T = TypeVar("T")
 
@@ -69,18 +70,18 @@ class ConfluenceDocs:
             )
             atlassian_failure(err, "Confluence", what)
 
-    def _ref(self, page: dict[str, Any], title: str) -> ExternalRef:
+    def _ref(self, page: dict[str, Any], title: str) -> IncidentLink:
         links = page.get("_links") or {}
         url = f"{links.get('base', self._config.url)}{links.get('webui', '')}"
-        return ExternalRef(kind=self.kind, external_id=str(page["id"]), url=url, title=title)
+        return IncidentLink(kind=self.kind, external_id=str(page["id"]), url=url, title=title)
 
-    async def find(self, incident_id: str, number: int, title: str) -> ExternalRef | None:
+    async def find(self, incident_id: str, number: int, title: str) -> IncidentLink | None:
         wanted = doc_title(number, title)
         found = await self._call(self._client.get_page_by_title, self._config.space, wanted)
         results = (found or {}).get("results") or []
         return self._ref(results[0], wanted) if results else None
 
-    async def create(self, incident_id: str, header: DocHeader) -> ExternalRef:
+    async def create(self, incident_id: str, header: DocHeader) -> IncidentLink:
         title = doc_title(header.number, header.title)
         body = "".join(_heading(s.heading) + section_html(s) for s in template(header))
         page = await self._call(
@@ -94,10 +95,10 @@ class ConfluenceDocs:
         await self._call(self._client.set_page_label, ref.external_id, incident_label(incident_id))
         return ref
 
-    async def set_properties(self, ref: ExternalRef, header: DocHeader) -> None:
+    async def set_properties(self, ref: IncidentLink, header: DocHeader) -> None:
         """Confluence pages have no properties Fireline keeps: the header table says it all."""
 
-    async def replace_section(self, ref: ExternalRef, section: DocSection) -> bool:
+    async def replace_section(self, ref: IncidentLink, section: DocSection) -> bool:
         page = await self._call(
             self._client.get_page_by_id, ref.external_id, expand="body.storage,version"
         )

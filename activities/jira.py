@@ -24,12 +24,12 @@ from activities.tracking_types import (
     CommentIssueInput,
     EnsureIssueInput,
     EnsureResult,
-    ExternalRef,
     FollowupInput,
     incident_label,
 )
 from activities.vendor_errors import REFUSED, atlassian_failure
 from fireline.integrations import JiraConfig
+from fireline.models import IncidentLink
 
 T = TypeVar("T")
 SUMMARY_MAX = 255
@@ -96,7 +96,9 @@ class JiraActivities:
                 f"Channel: {input.channel_url}\nTemporal: {input.workflow_url}"
             )
             key = await self._create(project, summary, description, label)
-        return EnsureResult(ref=ExternalRef(kind="jira_issue", external_id=key, url=self._url(key)))
+        return EnsureResult(
+            ref=IncidentLink(kind="jira_issue", external_id=key, url=self._url(key))
+        )
 
     @activity.defn(name="comment_jira_issue")
     async def comment(self, input: CommentIssueInput) -> None:
@@ -134,7 +136,7 @@ class JiraActivities:
         await self._call("the issue", client.post, url, data={"transition": {"id": chosen["id"]}})
 
     @activity.defn(name="create_jira_followup")
-    async def create_followup(self, input: FollowupInput) -> ExternalRef:
+    async def create_followup(self, input: FollowupInput) -> IncidentLink:
         """A follow-up issue in the parent's project, linked to it ("relates to"), each once."""
         client, _ = self._ready()
         project = input.parent_key.rsplit("-", 1)[0]
@@ -158,6 +160,6 @@ class JiraActivities:
                 "outwardIssue": {"key": key},
             }
             await self._call("the issue link type Relates", client.create_issue_link, link)
-        return ExternalRef(
+        return IncidentLink(
             kind="jira_followup", external_id=key, url=self._url(key), title=input.text
         )

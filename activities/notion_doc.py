@@ -15,8 +15,9 @@ from notion_client import AsyncClient
 from notion_client.errors import HTTPResponseError
 
 from activities.doc_template import doc_title, template
-from activities.tracking_types import DocHeader, DocSection, ExternalRef
+from activities.tracking_types import DocHeader, DocSection
 from activities.vendor_errors import notion_failure
+from fireline.models import IncidentLink
 
 MAX_APPEND = 100
 MAX_TEXT = 2000
@@ -89,12 +90,12 @@ class NotionDocs:
             self._source = (source_id, types)
         return self._source
 
-    def _ref(self, page: Block, title: str) -> ExternalRef:
-        return ExternalRef(
+    def _ref(self, page: Block, title: str) -> IncidentLink:
+        return IncidentLink(
             kind=self.kind, external_id=str(page["id"]), url=str(page["url"]), title=title
         )
 
-    async def find(self, incident_id: str, number: int, title: str) -> ExternalRef | None:
+    async def find(self, incident_id: str, number: int, title: str) -> IncidentLink | None:
         source_id, types = await self._data_source()
         wanted = doc_title(number, title)
         if types.get(LOOKUP_PROPERTY) == "rich_text":
@@ -125,7 +126,7 @@ class NotionDocs:
             name: {kind: value} for name, (kind, value) in values.items() if types.get(name) == kind
         }
 
-    async def create(self, incident_id: str, header: DocHeader) -> ExternalRef:
+    async def create(self, incident_id: str, header: DocHeader) -> IncidentLink:
         source_id, types = await self._data_source()
         title = doc_title(header.number, header.title)
         title_property = next(name for name, kind in types.items() if kind == "title")
@@ -147,7 +148,7 @@ class NotionDocs:
         )
         return self._ref(page, title)
 
-    async def set_properties(self, ref: ExternalRef, header: DocHeader) -> None:
+    async def set_properties(self, ref: IncidentLink, header: DocHeader) -> None:
         _, types = await self._data_source()
         properties = self._properties(types, None, header)
         if properties:
@@ -178,7 +179,7 @@ class NotionDocs:
         content = block.get(block["type"]) or {}
         return [_plain(content.get("rich_text") or [])]
 
-    async def replace_section(self, ref: ExternalRef, section: DocSection) -> bool:
+    async def replace_section(self, ref: IncidentLink, section: DocSection) -> bool:
         """Make the section under `section.heading` say exactly this; False when it already did."""
         blocks = await self._children(ref.external_id)
         heading_at = next(

@@ -18,10 +18,10 @@ from activities.tracking_types import (
     DocSectionInput,
     EnsureDocInput,
     EnsureResult,
-    ExternalRef,
     SectionWritten,
     UpdateDocHeaderInput,
 )
+from fireline.models import IncidentLink
 
 NOT_CONFIGURED = "no postmortem doc backend is configured (Notion or Confluence)"
 PRIVATE_LEFT_OUT = "private incidents get no postmortem doc in the shared space"
@@ -30,13 +30,13 @@ PRIVATE_LEFT_OUT = "private incidents get no postmortem doc in the shared space"
 class DocBackend(Protocol):
     kind: str
 
-    async def find(self, incident_id: str, number: int, title: str) -> ExternalRef | None: ...
+    async def find(self, incident_id: str, number: int, title: str) -> IncidentLink | None: ...
 
-    async def create(self, incident_id: str, header: DocHeader) -> ExternalRef: ...
+    async def create(self, incident_id: str, header: DocHeader) -> IncidentLink: ...
 
-    async def set_properties(self, ref: ExternalRef, header: DocHeader) -> None: ...
+    async def set_properties(self, ref: IncidentLink, header: DocHeader) -> None: ...
 
-    async def replace_section(self, ref: ExternalRef, section: DocSection) -> bool: ...
+    async def replace_section(self, ref: IncidentLink, section: DocSection) -> bool: ...
 
 
 class PostmortemDocActivities:

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from fireline.models import IncidentLink
+
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -17,19 +19,10 @@ def incident_label(incident_id: str) -> str:
     return "fireline-" + _LABEL_UNSAFE.sub("-", incident_id)[:230]
 
 
-class ExternalRef(BaseModel):
-    """Something created elsewhere for the incident: a doc or an issue."""
-
-    kind: str  # "notion_page", "confluence_page", "jira_issue", "jira_followup"
-    external_id: str  # page id, issue key
-    url: str
-    title: str = ""
-
-
 class EnsureResult(BaseModel):
     """The doc or issue (found or created), or why there is none (not configured, private)."""
 
-    ref: ExternalRef | None = None
+    ref: IncidentLink | None = None
     skipped: str | None = None
 
 
@@ -84,7 +77,7 @@ class EnsureDocInput(BaseModel):
 
 
 class UpdateDocHeaderInput(BaseModel):
-    ref: ExternalRef
+    ref: IncidentLink
     header: DocHeader
 
 
@@ -99,7 +92,7 @@ class DocSection(BaseModel):
 
 
 class DocSectionInput(BaseModel):
-    ref: ExternalRef
+    ref: IncidentLink
     section: DocSection
 
 

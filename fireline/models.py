@@ -81,6 +81,16 @@ class ReminderKind(StrEnum):
     POSTMORTEM = "postmortem"  # resolved, the postmortem is due: close it
 
 
+class IncidentLink(BaseModel):
+    """Something made for the incident in another system (the postmortem doc, the Jira issue, a
+    follow-up); the record keeps each in `incident_links`."""
+
+    kind: str  # "notion_page", "confluence_page", "jira_issue", "jira_followup"
+    external_id: str  # the page id, the issue key
+    url: str
+    title: str = ""
+
+
 class StatusUpdate(BaseModel):
     """The last status update posted (`post_update`)."""
 
@@ -118,6 +128,10 @@ class IncidentSnapshot(BaseModel):
     timeline_length: int = 0
     # The reminders pending and when each is due (workflow time), earliest first.
     reminders: dict[ReminderKind, datetime] = Field(default_factory=dict)
+    # The postmortem doc, the Jira issue and follow-ups made for it, in the order they were made.
+    links: list[IncidentLink] = Field(default_factory=list)
+    # What the incident was deliberately given none of, and why ("No Jira issue: ...").
+    left_out: list[str] = Field(default_factory=list)
 
     @property
     def reference(self) -> str:

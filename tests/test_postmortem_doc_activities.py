@@ -25,11 +25,11 @@ from activities.tracking_types import (
     DocSection,
     DocSectionInput,
     EnsureDocInput,
-    ExternalRef,
     UpdateDocHeaderInput,
 )
 from activities.vendor_errors import REFUSED
 from fireline.integrations import ConfluenceConfig, NotionConfig
+from fireline.models import IncidentLink
 from tests.fakes.confluence import FakeConfluence
 from tests.fakes.notion import FakeNotion
 
@@ -100,13 +100,13 @@ async def run(call: Any, input: Any) -> Any:
     return await ActivityEnvironment().run(call, input)
 
 
-async def ensure(docs: PostmortemDocActivities) -> ExternalRef:
+async def ensure(docs: PostmortemDocActivities) -> IncidentLink:
     result = await run(docs.ensure_doc, DOC)
     assert result.ref is not None
     return result.ref
 
 
-def timeline(ref: ExternalRef, lines: list[str]) -> DocSectionInput:
+def timeline(ref: IncidentLink, lines: list[str]) -> DocSectionInput:
     return DocSectionInput(ref=ref, section=DocSection(heading=TIMELINE, lines=lines))
 
 
