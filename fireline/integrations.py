@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from fireline.models import TrackingPlan
 from fireline.settings import Settings, SettingsError
 
 
@@ -55,6 +56,13 @@ class Integrations:
         if self.confluence is not None:
             return "confluence"
         return None
+
+    def plan(self) -> TrackingPlan:
+        return TrackingPlan(
+            doc_backend=self.doc_backend,
+            jira=self.jira is not None,
+            jira_private_project=self.jira is not None and self.jira.private_project is not None,
+        )
 
 
 def integrations(settings: Settings) -> Integrations:

@@ -45,6 +45,16 @@ class Declaration(BaseModel):
     team_id: str | None = None
 
 
+class TrackingPlan(BaseModel):
+    """Which of the postmortem doc and the Jira issue this deployment makes (fireline/integrations),
+    captured at declaration like the policy: an incident keeps what it started with."""
+
+    doc_backend: str | None = None  # "notion" or "confluence"
+    jira: bool = False
+    # Private incidents' issues go to JIRA_PRIVATE_PROJECT; without it they get none.
+    jira_private_project: bool = False
+
+
 class DeclareIncidentInput(BaseModel):
     incident_id: str
     # Allocated by the IncidentCounter workflow before the incident starts (see bot.declare).
@@ -59,6 +69,7 @@ class DeclareIncidentInput(BaseModel):
     # The whole policy as it was at declaration: severity changes and roles are judged by it.
     # None for incidents declared before it was carried (they keep their level).
     policy: SeverityPolicy | None = None
+    tracking: TrackingPlan = Field(default_factory=TrackingPlan)
 
 
 class ChannelRef(BaseModel):

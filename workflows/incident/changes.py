@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render import incident as render
     from fireline.render.text import escape
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL
-    from workflows.incident import lifecycle, reminders
+    from workflows.incident import lifecycle, reminders, tracking
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
     from workflows.incident.steps import (
@@ -69,6 +69,7 @@ async def change_status(state: IncidentState, change: signals.ChangeStatusInput)
     state.add_event(
         "status_changed", change.by, old=before.value, new=target.value, text=change.note
     )
+    tracking.changed(state, tracking.status_text(before, target, change.by, change.note))
     await _in_step(
         state,
         say.status_changed(state.incident, change.by, before, change.note),
@@ -87,6 +88,7 @@ async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> 
         state.add_event(
             "status_changed", change.by, old=before.value, new=target.value, text=change.text
         )
+        tracking.changed(state, tracking.status_text(before, target, change.by, change.text))
     incident.last_update = StatusUpdate(
         text=change.text, by=change.by, at=workflow.now(), status=incident.status
     )
@@ -117,6 +119,7 @@ async def change_severity(state: IncidentState, change: signals.ChangeSeverityIn
     promoted = policy.is_promotion(before.name, level.name)
     incident.severity = level
     state.add_event("severity_changed", change.by, old=before.name, new=level.name)
+    tracking.changed(state, f"Severity: {before.name} -> {level.name} (by {change.by})")
     _restart_reminder(state, ReminderKind.UPDATE)  # the new level's cadence, from now
     workflow.upsert_search_attributes([search_attributes.INCIDENT_SEVERITY.value_set(level.name)])
     await _in_step(

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render import incident as render
     from workflows import patches
     from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
+    from workflows.incident import tracking
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import (
         best_effort,
@@ -46,6 +47,7 @@ async def declare(state: IncidentState) -> None:
             [search_attributes.INCIDENT_CHANNEL.value_set(channel.id)]
         )
     steps = await (_room_and_rest(state) if side_by_side else _room_then_rest(state))
+    tracking.begin(state)  # the postmortem doc and the Jira issue, in the background
     problems = [problem for step in steps for problem in step]
     if problems:
         incident.problems = problems

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from activities.types import InviteInput
     from workflows.activity_options import BEST_EFFORT
+    from workflows.incident import tracking
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import best_effort
 
@@ -55,6 +56,7 @@ LEVEL_STEPS = [
     LevelStep(
         "invite the people of the level", lambda state: bool(_uninvited(state)), _invite_level
     ),
+    LevelStep("make the postmortem doc and the Jira issue", tracking.wanted, tracking.start_step),
 ]
 
 

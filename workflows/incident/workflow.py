@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from fireline import signals
     from fireline.models import DeclareIncidentInput, IncidentSnapshot, IncidentStatus
     from workflows import patches
-    from workflows.incident import changes, reminders
+    from workflows.incident import changes, reminders, tracking
     from workflows.incident.declare import declare
     from workflows.incident.record import keep_record
     from workflows.incident.remind import keep_reminding
@@ -51,6 +51,7 @@ class IncidentWorkflow:
         if reminding is not None:
             reminding.cancel()
         await state.settled()
+        await tracking.finish(state)
         await changes.close(state)
         await workflow.wait_condition(
             lambda: state.recorded_version == state.version and workflow.all_handlers_finished()

@@ -73,6 +73,11 @@ class FakeNotion(RestFake):
             self._databases[database.id] = database
             return database.id
 
+    def share(self, database_id: str, shared: bool = True) -> None:
+        """An admin shares the database with the integration (or stops sharing it)."""
+        with self.lock:
+            self._databases[database_id].shared = shared
+
     def pages(self, database_id: str | None = None) -> list[dict[str, Any]]:
         """Pages not in the trash (of one database), oldest first, as pages.retrieve shows them."""
         with self.lock:
