@@ -25,6 +25,7 @@ from activities.numbers import NumberActivities
 from activities.postmortem_doc import DocBackend, PostmortemDocActivities
 from activities.records import RecordActivities
 from activities.slack import SlackActivities
+from activities.slack_transcript import SlackTranscriptActivities
 from fireline.db.pool import connection_pool
 from fireline.integrations import Integrations, integrations
 from fireline.settings import Settings
@@ -77,7 +78,9 @@ def build_worker(
     db: AsyncConnectionPool[Any],
     notion: AsyncClient | None = None,
 ) -> Worker:
-    slack = SlackActivities(slack_activity_client(settings, http))
+    slack_client = slack_activity_client(settings, http)
+    slack = SlackActivities(slack_client)
+    transcripts = SlackTranscriptActivities(slack_client)
     jira, docs = tracking_activities(integrations(settings), notion)
     records = RecordActivities(db)
     numbers = NumberActivities(client, settings.temporal_task_queue)
@@ -107,6 +110,7 @@ def build_worker(
             docs.ensure_doc,
             docs.update_header,
             docs.write_section,
+            transcripts.channel_transcript,
         ],
     )
 

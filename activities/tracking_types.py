@@ -99,3 +99,28 @@ class DocSectionInput(BaseModel):
 class SectionWritten(BaseModel):
     # False when the section already said exactly this: nothing was written.
     changed: bool
+
+
+class TranscriptInput(BaseModel):
+    channel_id: str
+    # Messages from this moment on (the declaration, less a minute).
+    oldest: datetime
+    # People the incident's timeline names: their names come back too.
+    user_ids: list[str] = Field(default_factory=list)
+
+
+class TranscriptMessage(BaseModel):
+    at: datetime
+    author: str
+    text: str
+    # A reply in a thread, listed under the message it answers.
+    reply: bool = False
+
+
+class Transcript(BaseModel):
+    """What people said in the channel, oldest first, each thread under its message."""
+
+    messages: list[TranscriptMessage] = Field(default_factory=list)
+    names: dict[str, str] = Field(default_factory=dict)
+    # Messages beyond the size a workflow payload may carry, the oldest kept.
+    left_out: int = 0

@@ -29,17 +29,21 @@ from fireline.models import TEXT_MAX, IncidentSnapshot
 from fireline.policy import SeverityPolicy
 from fireline.render.text import escape
 from fireline.signals import (
+    ADD_FOLLOWUP,
     ADD_NOTE,
     ASSIGN_ROLE,
     CHANGE_SEVERITY,
     CHANGE_STATUS,
+    REFRESH_POSTMORTEM,
     SNOOZE_MAX_MINUTES,
     SNOOZE_REMINDER,
+    AddFollowupInput,
     AddNoteInput,
     AssignRoleInput,
     Change,
     ChangeSeverityInput,
     ChangeStatusInput,
+    RefreshPostmortemInput,
     SnoozeReminderInput,
 )
 from fireline.user_text import multi_line
@@ -144,6 +148,20 @@ async def add_note(req: CommandRequest) -> None:
     await req.send(ADD_NOTE, change, f"Asked {req.here.reference} to add your note.")
 
 
+async def add_followup(req: CommandRequest) -> None:
+    text = _text(req.typed, "follow-up")
+    if not text:
+        raise Refused("Say what should be done after the command: `/incident followup <text>`.")
+    change = AddFollowupInput(text=text, by=_user(req), request_id=_trigger(req))
+    await req.send(ADD_FOLLOWUP, change, f"Asked {req.here.reference} to open your follow-up.")
+
+
+async def refresh_postmortem(req: CommandRequest) -> None:
+    change = RefreshPostmortemInput(by=_user(req), request_id=_trigger(req))
+    told = f"Asked {req.here.reference} to write its postmortem's timeline again."
+    await req.send(REFRESH_POSTMORTEM, change, told)
+
+
 async def snooze(req: CommandRequest) -> None:
     minutes = duration_minutes(req.typed)
     if minutes is None or not 1 <= minutes <= SNOOZE_MAX_MINUTES:
@@ -212,6 +230,18 @@ SUBCOMMANDS = {
         "postpones the next update reminder (at most 24h)",
         Where.INCIDENT_CHANNEL,
         snooze,
+    ),
+    "followup": Subcommand(
+        "followup <text>",
+        "opens a Jira follow-up linked to its issue and lists it in the postmortem",
+        Where.INCIDENT_CHANNEL,
+        add_followup,
+    ),
+    "postmortem": Subcommand(
+        "postmortem",
+        "writes the postmortem's timeline again from the incident and its channel",
+        Where.INCIDENT_CHANNEL,
+        refresh_postmortem,
     ),
     "list": Subcommand("list", "lists the open incidents", Where.ANYWHERE, list_open),
     "help": Subcommand("help", "shows the commands", Where.ANYWHERE, show_help),

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -19,6 +20,7 @@ from activities.clients import jira_client, notion_client
 from activities.jira import JiraActivities
 from activities.notion_doc import NotionDocs
 from activities.postmortem_doc import PostmortemDocActivities
+from activities.tracking_types import Transcript, TranscriptInput, TranscriptMessage
 from fireline import signals
 from fireline.integrations import JiraConfig, NotionConfig
 from fireline.models import DeclareIncidentInput, IncidentSnapshot, IncidentStatus, TrackingPlan
@@ -82,8 +84,11 @@ async def running(
         tickets.ensure_issue,
         tickets.comment,
         tickets.close,
+        tickets.create_followup,
         docs.ensure_doc,
         docs.update_header,
+        docs.write_section,
+        channel_transcript,
     ]
     queue = f"tq-{uuid.uuid4()}"
     async with Worker(
@@ -93,6 +98,20 @@ async def running(
             IncidentWorkflow.run, input, id=input.incident_id, task_queue=queue
         )
     await client.aclose()
+
+
+@activity.defn(name="channel_transcript")
+async def channel_transcript(input: TranscriptInput) -> Transcript:
+    """The channel as the Slack activity reads it (tested against the Slack fake on its own)."""
+    at = input.oldest + timedelta(minutes=3)
+    return Transcript(
+        messages=[
+            TranscriptMessage(at=at, author="alice", text="db latency is up (https://grafana/x)"),
+            TranscriptMessage(at=at + timedelta(minutes=5), author="bob", text="on it", reply=True),
+            TranscriptMessage(at=at + timedelta(minutes=1), author="carol", text="rolling back"),
+        ],
+        names={user: f"name-of-{user}" for user in input.user_ids},
+    )
 
 
 def tracked(level: str = "SEV2", *, private: bool = False) -> DeclareIncidentInput:
@@ -215,3 +234,95 @@ async def test_without_integrations_nothing_is_asked(
         incident = await handle.result()
     assert incident.links == [] and incident.left_out == []
     assert jira.calls() == [] and notion.calls() == []
+
+
+async def test_resolve_fills_the_timeline_and_a_refresh_changes_nothing_twice(
+    time_skipping: WorkflowEnvironment, jira: FakeJira, notion: FakeNotion
+) -> None:
+    fakes = FakeActivities()
+    async with running(time_skipping, fakes, jira, notion, tracked()) as handle:
+        incident = await incident_when(handle, lambda i: len(i.links) == 2)
+        doc = next(link for link in incident.links if link.kind == "notion_page")
+        await handle.signal(signals.ADD_NOTE, signals.AddNoteInput(text="disk full", by="UB"))
+        await time_skipping.sleep(timedelta(minutes=40))
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status="resolved", by="UCMD")
+        )
+
+        def timeline() -> list[str]:
+            text = notion.text(doc.external_id)
+            return text[text.index("Timeline") + 1 : text.index("Root cause")]
+
+        lines = await eventually(lambda: len(timeline()) > 1 and timeline())
+        # The fill ends with the header, which names the commander.
+        await eventually(lambda: "Commander | name-of-UCMD" in notion.text(doc.external_id))
+        updates = len(notion.calls("pages.update"))
+        writes = len([c for c in notion.calls() if c.verb != "GET"])
+        await handle.signal(signals.REFRESH_POSTMORTEM, signals.RefreshPostmortemInput(by="UB"))
+        await eventually(lambda: len(notion.calls("pages.update")) > updates)
+        after = [c for c in notion.calls() if c.verb != "GET"]
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status="closed", by="UB")
+        )
+        await handle.result()
+
+    assert "Declared INC-42 (SEV2): Checkout <!channel> down" in lines[0]
+    assert "name-of-UREP" in lines[0]
+    assert [line.split(" · ", 2)[2] for line in lines[1:]] == [
+        "Note: disk full",
+        "db latency is up (https://grafana/x)",
+        "on it",
+        "rolling back",
+        "Status investigating -> resolved",
+    ]
+    assert lines[3].startswith("    ↳ ") and " · bob · " in lines[3]
+    assert " · name-of-UCMD · " in lines[5]
+    text = notion.text(doc.external_id)
+    assert any(line.startswith("Time to resolve | 4") for line in text)
+    assert "Commander | name-of-UCMD" in text
+    # The refresh read the doc, found the timeline and header already said it, and wrote only
+    # the (same) properties again.
+    assert [c.operation for c in after[writes:]] == ["pages.update"]
+
+
+async def test_a_followup_is_opened_linked_said_and_listed(
+    time_skipping: WorkflowEnvironment, jira: FakeJira, notion: FakeNotion
+) -> None:
+    fakes = FakeActivities()
+    async with running(time_skipping, fakes, jira, notion, tracked()) as handle:
+        incident = await incident_when(handle, lambda i: len(i.links) == 2)
+        doc = next(link for link in incident.links if link.kind == "notion_page")
+        await handle.signal(
+            signals.ADD_FOLLOWUP, signals.AddFollowupInput(text="Alert on disk <80%", by="UB")
+        )
+        incident = await incident_when(handle, lambda i: len(i.links) == 3)
+        await eventually(lambda: "FIRE-2" in " ".join(notion.text(doc.external_id)))
+        said = [m for m in fakes.messages if m.step.startswith("followup:")]
+    parent, followup = jira.issues()
+    assert followup["summary"] == "Alert on disk <80%"
+    assert parent["links"][0]["outwardIssue"] == {"key": "FIRE-2"}
+    assert incident.links[-1].kind == "jira_followup"
+    assert "FIRE-2" in str(said[0].blocks) and "&lt;80%" in str(said[0].blocks)
+    text = notion.text(doc.external_id)
+    listed = text[text.index("Follow-ups") + 1 :]
+    assert listed == [f"FIRE-2: Alert on disk <80% ({jira.base_url}/browse/FIRE-2)"]
+
+
+async def test_followup_and_refresh_refused_without_their_integration(
+    time_skipping: WorkflowEnvironment, jira: FakeJira, notion: FakeNotion
+) -> None:
+    fakes = FakeActivities()
+    input = tracked()
+    input.tracking = TrackingPlan(doc_backend="notion")
+    async with running(time_skipping, fakes, jira, notion, input) as handle:
+        await incident_when(handle, lambda i: i.links)
+        await handle.signal(signals.ADD_FOLLOWUP, signals.AddFollowupInput(text="x", by="UB"))
+        await eventually(lambda: fakes.told)
+        private = tracked(private=True)
+    assert "Jira is not configured" in fakes.told[0].text
+    fakes = FakeActivities()
+    async with running(time_skipping, fakes, jira, notion, private) as handle:
+        await incident_when(handle, lambda i: i.left_out)
+        await handle.signal(signals.REFRESH_POSTMORTEM, signals.RefreshPostmortemInput(by="UB"))
+        await eventually(lambda: fakes.told)
+    assert "private incident has no postmortem doc" in fakes.told[0].text

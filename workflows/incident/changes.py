@@ -194,6 +194,18 @@ async def snooze_reminder(state: IncidentState, change: signals.SnoozeReminderIn
     )
 
 
+async def add_followup(state: IncidentState, change: signals.AddFollowupInput) -> None:
+    refusal = tracking.add_followup(state, change.by, change.text)
+    if refusal:
+        raise Refused(refusal)
+
+
+async def refresh_postmortem(state: IncidentState, change: signals.RefreshPostmortemInput) -> None:
+    refusal = tracking.refresh(state)
+    if refusal:
+        raise Refused(refusal)
+
+
 def _restart_reminder(state: IncidentState, kind: ReminderKind) -> None:
     if state.reminding:
         reminders.restart(state.incident, state.policy, kind, workflow.now())
@@ -207,6 +219,8 @@ _HANDLERS: dict[str, tuple[type[signals.Change], _Handler]] = {
     signals.ASSIGN_ROLE: (signals.AssignRoleInput, assign_role),
     signals.ADD_NOTE: (signals.AddNoteInput, add_note),
     signals.SNOOZE_REMINDER: (signals.SnoozeReminderInput, snooze_reminder),
+    signals.ADD_FOLLOWUP: (signals.AddFollowupInput, add_followup),
+    signals.REFRESH_POSTMORTEM: (signals.RefreshPostmortemInput, refresh_postmortem),
 }
 
 

@@ -104,6 +104,7 @@ class IncidentState(BaseModel):
         )
         self.next_event += 1
         self.unrecorded.append(event)
+        self.tracking.keep(event)
         self.incident.timeline_length += 1
         self.changed()
         return event

@@ -12,29 +12,43 @@ closing takes the issue's done transition.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.doc_template import FOLLOW_UPS, TIMELINE
     from activities.jira import JiraActivities
     from activities.postmortem_doc import PostmortemDocActivities
     from activities.slack import SlackActivities
+    from activities.slack_transcript import SlackTranscriptActivities
     from activities.tracking_types import (
         CloseIssueInput,
         CommentIssueInput,
         DocHeader,
+        DocSection,
+        DocSectionInput,
         EnsureDocInput,
         EnsureIssueInput,
         EnsureResult,
+        FollowupInput,
+        TranscriptInput,
         UpdateDocHeaderInput,
     )
     from activities.types import BookmarkInput
     from activities.vendor_errors import REFUSED
     from fireline.models import IncidentLink, IncidentStatus
     from fireline.render import incident as render
+    from fireline.render.text import escape
     from workflows import patches
-    from workflows.activity_options import BEST_EFFORT, TRACKING, TRACKING_REFUSED_RETRY
+    from workflows.activity_options import (
+        BEST_EFFORT,
+        TRACKING,
+        TRACKING_REFUSED_RETRY,
+        TRACKING_SECTION,
+    )
+    from workflows.incident.postmortem_timeline import durations, timeline_lines
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import best_effort, upsert_message, upsert_summary
 
@@ -94,12 +108,112 @@ def status_text(before: IncidentStatus, after: IncidentStatus, by: str, note: st
 
 
 def changed(state: IncidentState, text: str) -> None:
-    """After a status or severity change: a comment on the issue, the doc's header current."""
+    """After a status or severity change: a comment on the issue, the doc's header current, and
+    on resolve the doc's timeline written."""
     if not state.tracking.on:
         return
     marker = f"event:{state.next_event - 1}"
     state.tracking.then("issue", _comment(state, text, marker))
     state.tracking.then("doc", _update_header(state))
+    if state.incident.status is IncidentStatus.RESOLVED:
+        fill(state)
+
+
+def refresh(state: IncidentState) -> str | None:
+    """`/incident postmortem`: the timeline written again; or why there is no doc to write."""
+    tracking = state.tracking
+    if not (tracking.on and tracking.plan.doc_backend):
+        return "Postmortem docs are not configured here (Notion or Confluence)."
+    if state.incident.declaration.private:
+        return "A private incident has no postmortem doc in the shared space."
+    if not tracking.doc_started:
+        return f"{state.incident.severity.name} incidents get no postmortem doc."
+    fill(state)
+    return None
+
+
+def add_followup(state: IncidentState, by: str, text: str) -> str | None:
+    """`/incident followup <text>`: a Jira issue linked to the incident's ("relates to"), said in
+    the channel and listed in the doc; or why it cannot be made."""
+    tracking = state.tracking
+    if not (tracking.on and tracking.plan.jira):
+        return "Follow-ups are Jira issues, and Jira is not configured here."
+    if state.incident.declaration.private and not tracking.plan.jira_private_project:
+        return "A private incident has no Jira issue to link follow-ups to."
+    if not tracking.issue_started:
+        return f"{state.incident.severity.name} incidents get no Jira issue to link follow-ups to."
+    event = state.add_event("followup_added", by, text=text)
+    tracking.then("issue", _followup(state, text, event.key))
+    return None
+
+
+async def _followup(state: IncidentState, text: str, marker: str) -> None:
+    await workflow.wait_condition(lambda: _link(state, ("jira_issue",)) is not None)
+    issue = _link(state, ("jira_issue",))
+    assert issue is not None
+    incident = state.incident
+    try:
+        made = await workflow.execute_activity_method(
+            JiraActivities.create_followup,
+            FollowupInput(
+                incident_id=incident.incident_id,
+                number=incident.number,
+                parent_key=issue.external_id,
+                text=text,
+                marker=marker,
+            ),
+            summary=f"open a follow-up of {issue.external_id}",
+            **BEST_EFFORT,
+        )
+    except ActivityError as err:
+        workflow.logger.warning("gave up on a follow-up: %s", err.cause or err)
+        return
+    incident.links = [*incident.links, made]
+    state.changed()
+    assert incident.channel is not None
+    said = f"Follow-up <{made.url}|{escape(made.external_id)}>: {escape(text)}"
+    await best_effort(
+        "say the follow-up in the channel",
+        _said(state, f"followup:{marker}", said, f"Follow-up {made.external_id}"),
+    )
+    followups = [link for link in incident.links if link.kind == "jira_followup"]
+    lines = [f"{link.external_id}: {link.title} ({link.url})" for link in followups]
+    if _link(state, DOC_KINDS) is not None:
+        state.tracking.then("doc", _write_followups(state, lines))
+
+
+async def _said(state: IncidentState, step: str, text: str, fallback: str) -> list[str]:
+    assert state.incident.channel is not None
+    result = await upsert_message(
+        state,
+        step,
+        state.incident.channel.id,
+        [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        BEST_EFFORT,
+        text=fallback,
+        summary=f"say the follow-up in {state.where()}",
+    )
+    return result.problems()
+
+
+async def _write_followups(state: IncidentState, lines: list[str]) -> None:
+    doc = _link(state, DOC_KINDS)
+    assert doc is not None
+    await best_effort(
+        "list the follow-ups in the postmortem", _section(state, doc, FOLLOW_UPS, lines)
+    )
+
+
+async def _section(
+    state: IncidentState, doc: IncidentLink, heading: str, lines: list[str]
+) -> list[str]:
+    await workflow.execute_activity_method(
+        PostmortemDocActivities.write_section,
+        DocSectionInput(ref=doc, section=DocSection(heading=heading, lines=lines)),
+        summary=f"write the {heading.lower()} of the postmortem of {state.incident.reference}",
+        **TRACKING_SECTION,
+    )
+    return []
 
 
 async def finish(state: IncidentState) -> None:
@@ -107,6 +221,9 @@ async def finish(state: IncidentState) -> None:
     if not state.tracking.on:
         return
     issue = _link(state, ("jira_issue",))
+    await state.tracking.drain(
+        {"doc": _link(state, DOC_KINDS) is not None, "issue": issue is not None}
+    )
     if issue is not None:
         await best_effort("close the Jira issue", _close(state, issue))
     await state.tracking.stop()
@@ -129,10 +246,54 @@ def header(state: IncidentState) -> DocHeader:
         title=incident.declaration.title,
         severity=incident.severity.name,
         status=incident.status.value,
-        commander=incident.commander_id,
+        commander=state.tracking.names.get(incident.commander_id, incident.commander_id),
         declared_at=incident.declared_at,
         channel_url=incident.channel.url if incident.channel else "",
+        durations=durations(incident),
     )
+
+
+def fill(state: IncidentState) -> None:
+    """Write the doc's Timeline from the incident's timeline and the channel (on resolve, and on
+    /incident postmortem): after the doc exists, after what was queued for it before."""
+    if state.tracking.on and state.tracking.plan.doc_backend and state.tracking.doc_started:
+        state.tracking.then("doc", _fill(state))
+
+
+async def _fill(state: IncidentState) -> None:
+    await workflow.wait_condition(lambda: _link(state, DOC_KINDS) is not None)
+    doc = _link(state, DOC_KINDS)
+    assert doc is not None
+    await best_effort("write the postmortem's timeline", _fill_now(state, doc))
+
+
+async def _fill_now(state: IncidentState, doc: IncidentLink) -> list[str]:
+    incident = state.incident
+    assert incident.channel is not None
+    events = list(state.tracking.timeline)
+    people = sorted(
+        {incident.declaration.reporter_id, *(e.actor_id for e in events)}
+        | {e.new for e in events if e.kind == "role_assigned" and e.new}
+    )
+    transcript = await workflow.execute_activity_method(
+        SlackTranscriptActivities.channel_transcript,
+        TranscriptInput(
+            channel_id=incident.channel.id,
+            oldest=incident.declared_at - timedelta(minutes=1),
+            user_ids=people,
+        ),
+        summary=f"read {state.where()} for the postmortem's timeline",
+        **TRACKING_SECTION,
+    )
+    await _section(state, doc, TIMELINE, timeline_lines(incident, events, transcript))
+    state.tracking.names = {**state.tracking.names, **transcript.names}
+    await workflow.execute_activity_method(
+        PostmortemDocActivities.update_header,
+        UpdateDocHeaderInput(ref=doc, header=header(state)),
+        summary=f"update the header of the postmortem of {incident.reference}",
+        **BEST_EFFORT,
+    )
+    return []
 
 
 async def _ensure_doc(state: IncidentState) -> EnsureResult:
@@ -210,7 +371,7 @@ async def _say_refused(state: IncidentState, what: str, reason: str) -> list[str
         state,
         f"tracking_refused:{what}",
         incident.channel.id,
-        render.problems_blocks([text]),
+        render.problems_blocks([escape(text)]),
         BEST_EFFORT,
         text=f"Could not make the {what}",
         summary=f"say in {state.where()} that the {what} was refused",

@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from fireline.models import TrackingPlan
+    from fireline.models import TimelineEvent, TrackingPlan
 
 
 class TrackingState(BaseModel):
@@ -26,9 +26,18 @@ class TrackingState(BaseModel):
     issue_started: bool = False
     # Refusals already said in the channel ("doc", "issue"): each is said once.
     told: list[str] = Field(default_factory=list)
+    # Every timeline event since tracking began: the postmortem's Timeline is written from them
+    # (the record holds them too, but the incident goes on while the database is down).
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    # People's names as Slack gave them to the last timeline fill (user id -> name).
+    names: dict[str, str] = Field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = PrivateAttr(default_factory=list)
     # Updates to the doc and to the issue each run one after the other, in the order of changes.
     _chains: dict[str, asyncio.Task[None]] = PrivateAttr(default_factory=dict)
+
+    def keep(self, event: TimelineEvent) -> None:
+        if self.on:
+            self.timeline.append(event)
 
     def spawn(self, work: Awaitable[None]) -> None:
         async def run() -> None:
@@ -51,6 +60,14 @@ class TrackingState(BaseModel):
         task = asyncio.create_task(in_turn())
         self._chains[chain] = task
         self._tasks.append(task)
+
+    async def drain(self, ready: dict[str, bool]) -> None:
+        """Let each chain whose doc or issue exists finish (a timeline being written on close);
+        a chain still waiting for one that was never made is cancelled."""
+        for chain, task in self._chains.items():
+            if not ready.get(chain, True) and not task.done():
+                task.cancel()
+        await asyncio.gather(*self._chains.values(), return_exceptions=True)
 
     async def stop(self) -> None:
         """Cancel what is still waiting (a refused create on its timer, an update for an issue

@@ -83,6 +83,14 @@ class IncidentWorkflow:
     def add_note(self, change: signals.AddNoteInput) -> None:
         self._state.receive(signals.ADD_NOTE, change)
 
+    @workflow.signal(name=signals.ADD_FOLLOWUP)
+    def add_followup(self, change: signals.AddFollowupInput) -> None:
+        self._state.receive(signals.ADD_FOLLOWUP, change)
+
+    @workflow.signal(name=signals.REFRESH_POSTMORTEM)
+    def refresh_postmortem(self, change: signals.RefreshPostmortemInput) -> None:
+        self._state.receive(signals.REFRESH_POSTMORTEM, change)
+
     @workflow.signal(name=signals.SNOOZE_REMINDER)
     def snooze_reminder(self, change: signals.SnoozeReminderInput) -> None:
         self._state.receive(signals.SNOOZE_REMINDER, change)
