@@ -93,13 +93,13 @@ def start(state: IncidentState) -> None:
         if private:
             _leave_out(state, PRIVATE_NO_DOC)
         else:
-            tracking.spawn(_made(state, "doc", _ensure_doc))
+            tracking.spawn(lambda: _made(state, "doc", _ensure_doc))
     if incident.severity.jira and tracking.plan.jira and not tracking.issue_started:
         tracking.issue_started = True
         if private and not tracking.plan.jira_private_project:
             _leave_out(state, PRIVATE_NO_ISSUE)
         else:
-            tracking.spawn(_made(state, "issue", _ensure_issue))
+            tracking.spawn(lambda: _made(state, "issue", _ensure_issue))
 
 
 def status_text(before: IncidentStatus, after: IncidentStatus, by: str, note: str) -> str:
@@ -113,8 +113,8 @@ def changed(state: IncidentState, text: str) -> None:
     if not state.tracking.on:
         return
     marker = f"event:{state.next_event - 1}"
-    state.tracking.then("issue", _comment(state, text, marker))
-    state.tracking.then("doc", _update_header(state))
+    state.tracking.then("issue", lambda: _comment(state, text, marker))
+    state.tracking.then("doc", lambda: _update_header(state))
     if state.incident.status is IncidentStatus.RESOLVED:
         fill(state)
 
@@ -143,7 +143,7 @@ def add_followup(state: IncidentState, by: str, text: str) -> str | None:
     if not tracking.issue_started:
         return f"{state.incident.severity.name} incidents get no Jira issue to link follow-ups to."
     event = state.add_event("followup_added", by, text=text)
-    tracking.then("issue", _followup(state, text, event.key))
+    tracking.then("issue", lambda: _followup(state, text, event.key))
     return None
 
 
@@ -179,7 +179,7 @@ async def _followup(state: IncidentState, text: str, marker: str) -> None:
     followups = [link for link in incident.links if link.kind == "jira_followup"]
     lines = [f"{link.external_id}: {link.title} ({link.url})" for link in followups]
     if _link(state, DOC_KINDS) is not None:
-        state.tracking.then("doc", _write_followups(state, lines))
+        state.tracking.then("doc", lambda: _write_followups(state, lines))
 
 
 async def _said(state: IncidentState, step: str, text: str, fallback: str) -> list[str]:
@@ -236,7 +236,7 @@ def _link(state: IncidentState, kinds: tuple[str, ...]) -> IncidentLink | None:
 def _leave_out(state: IncidentState, reason: str) -> None:
     state.incident.left_out = [*state.incident.left_out, reason]
     state.changed()
-    state.tracking.then("summary", _refresh_summary(state))
+    state.tracking.then("summary", lambda: _refresh_summary(state))
 
 
 def header(state: IncidentState) -> DocHeader:
@@ -257,7 +257,7 @@ def fill(state: IncidentState) -> None:
     """Write the doc's Timeline from the incident's timeline and the channel (on resolve, and on
     /incident postmortem): after the doc exists, after what was queued for it before."""
     if state.tracking.on and state.tracking.plan.doc_backend and state.tracking.doc_started:
-        state.tracking.then("doc", _fill(state))
+        state.tracking.then("doc", lambda: _fill(state))
 
 
 async def _fill(state: IncidentState) -> None:
@@ -357,7 +357,7 @@ async def _made(
     state.changed()
     label = "Postmortem" if what == "doc" else f"Jira {result.ref.external_id}"
     await best_effort(f"bookmark the {what}", _bookmark(state, label, result.ref.url))
-    state.tracking.then("summary", _refresh_summary(state))
+    state.tracking.then("summary", lambda: _refresh_summary(state))
 
 
 async def _say_refused(state: IncidentState, what: str, reason: str) -> list[str]:

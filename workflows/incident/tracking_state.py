@@ -8,7 +8,8 @@ the tasks that run in the background so the incident never waits on Notion, Conf
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextlib
+from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel, Field, PrivateAttr
 from temporalio import workflow
@@ -39,23 +40,26 @@ class TrackingState(BaseModel):
         if self.on:
             self.timeline.append(event)
 
-    def spawn(self, work: Awaitable[None]) -> None:
+    # Work is passed as a function making the coroutine, so work cancelled before it starts (the
+    # incident closed first) leaves no coroutine never awaited.
+    def spawn(self, work: Callable[[], Awaitable[None]]) -> None:
         async def run() -> None:
             try:
-                await work
+                await work()
             except ActivityError as err:  # given up for good: said in the log, nothing waits on it
                 workflow.logger.warning("postmortem or ticket step failed: %s", err.cause or err)
 
         self._tasks.append(asyncio.create_task(run()))
 
-    def then(self, chain: str, work: Awaitable[None]) -> None:
-        """Run `work` after what was queued on `chain` before it."""
+    def then(self, chain: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` after what was queued on `chain` before it, whether that ended well or not."""
         before = self._chains.get(chain)
 
         async def in_turn() -> None:
             if before is not None:
-                await before
-            await work
+                with contextlib.suppress(Exception):
+                    await before
+            await work()
 
         task = asyncio.create_task(in_turn())
         self._chains[chain] = task
