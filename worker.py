@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+from notion_client import AsyncClient
 from psycopg_pool import AsyncConnectionPool
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.clients import confluence_client, jira_client, notion_client
+from activities.confluence_doc import ConfluenceDocs
 from activities.deadline import AttemptDeadlineInterceptor
+from activities.jira import JiraActivities
+from activities.notion_doc import NotionDocs
 from activities.numbers import NumberActivities
+from activities.postmortem_doc import DocBackend, PostmortemDocActivities
 from activities.records import RecordActivities
 from activities.slack import SlackActivities
+from activities.slack_transcript import SlackTranscriptActivities
 from fireline.db.pool import connection_pool
+from fireline.integrations import Integrations, integrations
 from fireline.settings import Settings
 from fireline.temporal import connect
 from workflows.counter import IncidentCounterWorkflow
@@ -46,14 +56,32 @@ def slack_activity_client(settings: Settings, session: aiohttp.ClientSession) ->
     )
 
 
+def tracking_activities(
+    found: Integrations, notion: AsyncClient | None
+) -> tuple[JiraActivities, PostmortemDocActivities]:
+    """The Jira and postmortem doc activities, registered whether or not they are configured:
+    unconfigured, they answer that they are not."""
+    jira = JiraActivities(jira_client(found.jira) if found.jira else None, found.jira)
+    backend: DocBackend | None = None
+    if found.notion is not None and notion is not None:
+        backend = NotionDocs(notion, found.notion.database_id)
+    elif found.confluence is not None:
+        backend = ConfluenceDocs(confluence_client(found.confluence), found.confluence)
+    return jira, PostmortemDocActivities(backend)
+
+
 def build_worker(
     client: Client,
     settings: Settings,
     *,
     http: aiohttp.ClientSession,
     db: AsyncConnectionPool[Any],
+    notion: AsyncClient | None = None,
 ) -> Worker:
-    slack = SlackActivities(slack_activity_client(settings, http))
+    slack_client = slack_activity_client(settings, http)
+    slack = SlackActivities(slack_client)
+    transcripts = SlackTranscriptActivities(slack_client)
+    jira, docs = tracking_activities(integrations(settings), notion)
     records = RecordActivities(db)
     numbers = NumberActivities(client, settings.temporal_task_queue)
     return Worker(
@@ -75,19 +103,42 @@ def build_worker(
             records.record_incident,
             records.highest_incident_number,
             numbers.renumber_incident,
+            jira.ensure_issue,
+            jira.comment,
+            jira.close,
+            jira.create_followup,
+            docs.ensure_doc,
+            docs.update_header,
+            docs.write_section,
+            transcripts.channel_transcript,
         ],
     )
 
 
+@contextlib.asynccontextmanager
+async def _closing(notion: AsyncClient | None) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        if notion is not None:
+            await notion.aclose()
+
+
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then finish in-flight tasks and stop."""
+    found = integrations(settings)  # a half-set integration stops the worker before it starts
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with http_session() as http, connection_pool(settings.require_database_url()) as db:
-        worker = build_worker(client, settings, http=http, db=db)
+    notion = notion_client(found.notion) if found.notion else None
+    async with (
+        http_session() as http,
+        connection_pool(settings.require_database_url()) as db,
+        _closing(notion),
+    ):
+        worker = build_worker(client, settings, http=http, db=db, notion=notion)
         running = asyncio.create_task(worker.run())
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)

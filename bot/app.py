@@ -26,6 +26,7 @@ from bot.listeners import actions, commands, events, shortcuts, views
 from bot.pending import PendingDeclarations, pending_declarations
 from bot.refusal import Refused, answer_refusal
 from bot.subcommands import Services
+from fireline.integrations import integrations
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
 from fireline.temporal import connect
@@ -89,6 +90,7 @@ async def run_bot(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM. Temporal is connected lazily, so the bot starts and answers
     Slack even while Temporal is unreachable (declarations then retry, see bot.pending)."""
     policy = load_policy(settings.severity_policy_file)
+    integrations(settings)  # a half-set integration stops the bot before it starts
     slack = slack_client(settings)
     temporal = await connect(settings, lazy=True)
     async with pending_declarations(settings, temporal, policy, slack) as pending:

@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from bot.numbers import NumberAllocator
 from bot.outbox.base import Lease, OutboxUnavailable, PendingDeclaration
 from fireline import search_attributes
+from fireline.integrations import integrations
 from fireline.models import (
     Declaration,
     DeclareIncidentInput,
@@ -121,6 +122,7 @@ class Declarer:
             temporal_ui_url=str(self._settings.temporal_ui_url),
             declared_at=entry.declared_at,
             policy=self._policy,
+            tracking=integrations(self._settings).plan(),
         )
         await self._temporal.start_workflow(
             IncidentWorkflow.run,

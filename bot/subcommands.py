@@ -31,17 +31,21 @@ from fireline.models import TEXT_MAX, IncidentSnapshot
 from fireline.policy import SeverityPolicy
 from fireline.render.text import escape
 from fireline.signals import (
+    ADD_FOLLOWUP,
     ADD_NOTE,
     ASSIGN_ROLE,
     CHANGE_SEVERITY,
     CHANGE_STATUS,
+    REFRESH_POSTMORTEM,
     SNOOZE_MAX_MINUTES,
     SNOOZE_REMINDER,
+    AddFollowupInput,
     AddNoteInput,
     AssignRoleInput,
     Change,
     ChangeSeverityInput,
     ChangeStatusInput,
+    RefreshPostmortemInput,
     SnoozeReminderInput,
 )
 from fireline.user_text import multi_line
@@ -190,6 +194,22 @@ def add_note(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     return lambda here: Sending(ADD_NOTE, asked, f"Asked {here.reference} to add your note.")
 
 
+def add_followup(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+    text = _text(req.typed, "follow-up")
+    if not text:
+        raise Refused("Say what should be done after the command: `/incident followup <text>`.")
+    asked = AddFollowupInput(text=text, by=_user(req), request_id=_trigger(req))
+    return lambda here: Sending(
+        ADD_FOLLOWUP, asked, f"Asked {here.reference} to open your follow-up."
+    )
+
+
+def refresh_postmortem(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+    asked = RefreshPostmortemInput(by=_user(req), request_id=_trigger(req))
+    told = "to write its postmortem's timeline again."
+    return lambda here: Sending(REFRESH_POSTMORTEM, asked, f"Asked {here.reference} {told}")
+
+
 def snooze(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     minutes = duration_minutes(req.typed)
     if minutes is None or not 1 <= minutes <= SNOOZE_MAX_MINUTES:
@@ -263,6 +283,18 @@ SUBCOMMANDS = {
         "postpones the next update reminder (at most 24h)",
         Where.INCIDENT_CHANNEL,
         change(snooze),
+    ),
+    "followup": Subcommand(
+        "followup <text>",
+        "opens a Jira follow-up linked to its issue and lists it in the postmortem",
+        Where.INCIDENT_CHANNEL,
+        change(add_followup),
+    ),
+    "postmortem": Subcommand(
+        "postmortem",
+        "writes the postmortem's timeline again from the incident and its channel",
+        Where.INCIDENT_CHANNEL,
+        change(refresh_postmortem),
     ),
     "list": Subcommand("list", "lists the open incidents", Where.ANYWHERE, list_open),
     "help": Subcommand("help", "shows the commands", Where.ANYWHERE, show_help),

@@ -45,6 +45,16 @@ class Declaration(BaseModel):
     team_id: str | None = None
 
 
+class TrackingPlan(BaseModel):
+    """Which of the postmortem doc and the Jira issue this deployment makes (fireline/integrations),
+    captured at declaration like the policy: an incident keeps what it started with."""
+
+    doc_backend: str | None = None  # "notion" or "confluence"
+    jira: bool = False
+    # Private incidents' issues go to JIRA_PRIVATE_PROJECT; without it they get none.
+    jira_private_project: bool = False
+
+
 class DeclareIncidentInput(BaseModel):
     incident_id: str
     # Allocated by the IncidentCounter workflow before the incident starts (see bot.declare).
@@ -59,6 +69,7 @@ class DeclareIncidentInput(BaseModel):
     # The whole policy as it was at declaration: severity changes and roles are judged by it.
     # None for incidents declared before it was carried (they keep their level).
     policy: SeverityPolicy | None = None
+    tracking: TrackingPlan = Field(default_factory=TrackingPlan)
 
 
 class ChannelRef(BaseModel):
@@ -79,6 +90,16 @@ class ReminderKind(StrEnum):
     UNCLAIMED_ROLE = "unclaimed_role"  # someone should take the commander or a required role
     STALE = "stale"  # open for days: resolve it or say why not
     POSTMORTEM = "postmortem"  # resolved, the postmortem is due: close it
+
+
+class IncidentLink(BaseModel):
+    """Something made for the incident in another system (the postmortem doc, the Jira issue, a
+    follow-up); the record keeps each in `incident_links`."""
+
+    kind: str  # "notion_page", "confluence_page", "jira_issue", "jira_followup"
+    external_id: str  # the page id, the issue key
+    url: str
+    title: str = ""
 
 
 class StatusUpdate(BaseModel):
@@ -118,6 +139,10 @@ class IncidentSnapshot(BaseModel):
     timeline_length: int = 0
     # The reminders pending and when each is due (workflow time), earliest first.
     reminders: dict[ReminderKind, datetime] = Field(default_factory=dict)
+    # The postmortem doc, the Jira issue and follow-ups made for it, in the order they were made.
+    links: list[IncidentLink] = Field(default_factory=list)
+    # What the incident was deliberately given none of, and why ("No Jira issue: ...").
+    left_out: list[str] = Field(default_factory=list)
 
     @property
     def reference(self) -> str:

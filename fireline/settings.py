@@ -59,6 +59,27 @@ class Settings(BaseSettings):
     declare_retry_seconds: float = Field(default=60.0, gt=0)
     declare_delay_notice_seconds: float = Field(default=5.0, ge=0)
 
+    # Postmortem docs and tickets (fireline/integrations.py): each is on when its settings are set.
+    notion_token: SecretStr | None = None
+    notion_postmortem_database_id: str | None = None
+    notion_base_url: AnyHttpUrl = AnyHttpUrl("https://api.notion.com")
+    # Confluence Cloud's site URL ends in /wiki (https://example.atlassian.net/wiki).
+    confluence_url: AnyHttpUrl | None = None
+    confluence_username: str | None = None
+    confluence_api_token: SecretStr | None = None
+    confluence_space: str | None = None
+    confluence_parent_page_id: str | None = None
+    jira_url: AnyHttpUrl | None = None
+    jira_username: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_project: str | None = None
+    jira_issue_type: str = "Task"
+    jira_done_transition: str = "Done"
+    # Private incidents' issues go here; unset, private incidents get no issue.
+    jira_private_project: str | None = None
+    # Jira Cloud (JQL at /rest/api/3/search/jql); false for Server/Data Center.
+    jira_cloud: bool = True
+
     @field_validator("temporal_address")
     @classmethod
     def _host_port(cls, value: str) -> str:

@@ -20,6 +20,8 @@ ASSIGN_ROLE = "assign_role"
 POST_UPDATE = "post_update"
 ADD_NOTE = "add_note"
 SNOOZE_REMINDER = "snooze_reminder"
+ADD_FOLLOWUP = "add_followup"
+REFRESH_POSTMORTEM = "refresh_postmortem"
 # The longest snooze: a day; the bot and the workflow both hold to it.
 SNOOZE_MAX_MINUTES = 24 * 60
 
@@ -58,3 +60,13 @@ class AddNoteInput(Change):
 class SnoozeReminderInput(Change):
     # The next update reminder comes this many minutes from now (1 to SNOOZE_MAX_MINUTES).
     minutes: int
+
+
+class AddFollowupInput(Change):
+    """A follow-up: a Jira issue linked to the incident's, said in its channel and its doc."""
+
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+
+
+class RefreshPostmortemInput(Change):
+    """Write the postmortem's timeline again from the incident and its channel."""

@@ -15,11 +15,13 @@ from aiohttp import web
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
+from activities.clients import notion_client
 from bot.app import build_app, slack_client
 from bot.http_endpoint import http_app
 from bot.pending import pending_declarations
 from fireline.db.pool import connection_pool
 from fireline.devstack.dev import temporal_cli
+from fireline.integrations import integrations
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings
@@ -296,12 +298,18 @@ async def running_worker(
     temporal: Client, settings: Settings, database_url: str
 ) -> AsyncIterator[None]:
     """The real worker in this process, recording to `database_url`."""
-    async with (
-        http_session() as http,
-        connection_pool(database_url) as db,
-        build_worker(temporal, settings, http=http, db=db),
-    ):
-        yield
+    found = integrations(settings)
+    notion = notion_client(found.notion) if found.notion else None
+    try:
+        async with (
+            http_session() as http,
+            connection_pool(database_url) as db,
+            build_worker(temporal, settings, http=http, db=db, notion=notion),
+        ):
+            yield
+    finally:
+        if notion is not None:
+            await notion.aclose()
 
 
 async def cli_signal(stack: Stack, workflow_id: str, name: str, input: dict[str, Any]) -> None:

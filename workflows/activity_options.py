@@ -58,3 +58,24 @@ RECORD_FLOOR: ActivityOptions = {
         maximum_attempts=3,
     ),
 }
+
+# The postmortem doc and the Jira issue: retried until done, often enough to land soon after an
+# outage; each attempt has room for the few calls it makes (8 s each, activities/clients.py).
+# A refusal an admin must fix is not retried here: the workflow says so once and tries again
+# after TRACKING_REFUSED_RETRY.
+TRACKING: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+    ),
+}
+
+# A section of the postmortem doc (the timeline of a long channel): many calls in one attempt.
+TRACKING_SECTION: ActivityOptions = {
+    "start_to_close_timeout": timedelta(minutes=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+    ),
+}
+
+TRACKING_REFUSED_RETRY = timedelta(minutes=30)

@@ -26,3 +26,8 @@ RECORD_TIMELINE = "record-timeline"
 # Stage: patch. Reminders and nudges: the due times kept in the state, and the reminders task
 # with its timers (workflows/incident/remind.py). Incidents started before it have none.
 REMINDERS = "reminders"
+
+# Stage: patch. The postmortem doc and the Jira issue (workflows/incident/tracking.py): made at
+# declaration and at promotion into a level that wants them, kept in step with the incident.
+# Checked only by incidents whose deployment has Notion, Confluence or Jira configured.
+POSTMORTEM_AND_TICKET = "postmortem-and-ticket"

@@ -84,6 +84,14 @@ ON CONFLICT (incident_id, kind) DO UPDATE SET
 WHERE (l.url, l.title) IS DISTINCT FROM (EXCLUDED.url, EXCLUDED.title)
 """
 
+_UPSERT_INCIDENT_LINK = """
+INSERT INTO incident_links AS l (incident_id, kind, external_id, url, title)
+VALUES (%(id)s, %(kind)s, %(external_id)s, %(url)s, %(title)s)
+ON CONFLICT (incident_id, kind, external_id) DO UPDATE SET
+    url = EXCLUDED.url, title = EXCLUDED.title, updated_at = now()
+WHERE (l.url, l.title) IS DISTINCT FROM (EXCLUDED.url, EXCLUDED.title)
+"""
+
 # Timeline events are history: the first write wins and retries change nothing.
 _ADD_EVENT = """
 INSERT INTO timeline_events (
@@ -168,6 +176,8 @@ async def _write_incident(
         await conn.execute(
             _UPSERT_LINK, {"id": incident_id, "kind": kind, "url": url, "title": title}
         )
+    for link in snapshot.links:
+        await conn.execute(_UPSERT_INCIDENT_LINK, {"id": incident_id, **link.model_dump()})
 
     declared = TimelineEvent(
         key="declared",
@@ -237,8 +247,13 @@ def _storable(snapshot: IncidentSnapshot) -> IncidentSnapshot:
         "tags": [without_nul(tag) for tag in declaration.tags],
     }
     roles = {without_nul(role): without_nul(user) for role, user in snapshot.roles.items()}
+    links = [link.model_copy(update={"title": without_nul(link.title)}) for link in snapshot.links]
     return snapshot.model_copy(
-        update={"declaration": declaration.model_copy(update=typed), "roles": roles}
+        update={
+            "declaration": declaration.model_copy(update=typed),
+            "roles": roles,
+            "links": links,
+        }
     )
 
 

@@ -100,12 +100,31 @@ def _labelled_text(label: str, text: str) -> Blocks:
     ]
 
 
+# How the summary names what was made elsewhere (follow-ups are listed in the doc, not here).
+_LINK_LABELS = {
+    "notion_page": "Postmortem",
+    "confluence_page": "Postmortem",
+    "jira_issue": "Jira {external_id}",
+}
+
+
+def tracking_links(incident: IncidentSnapshot) -> list[str]:
+    """The postmortem doc and the Jira issue, then what was left out and why."""
+    made = [
+        f"<{link.url}|{escape(_LINK_LABELS[link.kind].format(external_id=link.external_id))}>"
+        for link in incident.links
+        if link.kind in _LINK_LABELS
+    ]
+    return made + [escape(reason) for reason in incident.left_out]
+
+
 def _links(incident: IncidentSnapshot) -> dict[str, Any]:
     links = [f"<{incident.workflow_url}|Workflow in Temporal>"]
     if incident.channel is not None:
         links.append(f"<#{incident.channel.id}>")
     if incident.declaration.source_permalink:
         links.append(f"<{incident.declaration.source_permalink}|Source message>")
+    links += tracking_links(incident)
     if incident.declaration.tags:
         links.append("Tags: " + ", ".join(escape(tag) for tag in incident.declaration.tags))
     return {"type": "context", "elements": [mrkdwn(" · ".join(links))]}

@@ -16,18 +16,20 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import fireline.render.changes as say
+    import fireline.render.incident as render
+    import fireline.search_attributes as search_attributes
+    import fireline.signals as signals
     import workflows.incident.lifecycle as lifecycle
     import workflows.incident.reminders as reminders
+    import workflows.incident.tracking as tracking
     from activities.slack import SlackActivities
     from activities.types import (
         ArchiveChannelInput,
         InviteInput,
         TellUserInput,
     )
-    from fireline import search_attributes, signals
     from fireline.models import IncidentStatus, ReminderKind, StatusUpdate
-    from fireline.render import changes as say
-    from fireline.render import incident as render
     from fireline.render.text import escape
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL
     from workflows.incident.levels import run_level_steps
@@ -71,6 +73,7 @@ async def change_status(state: IncidentState, change: signals.ChangeStatusInput)
     state.add_event(
         "status_changed", change.by, old=before.value, new=target.value, text=change.note
     )
+    tracking.changed(state, tracking.status_text(before, target, change.by, change.note))
     await _in_step(
         state,
         say.status_changed(state.incident, change.by, before, change.note),
@@ -89,6 +92,7 @@ async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> 
         state.add_event(
             "status_changed", change.by, old=before.value, new=target.value, text=change.text
         )
+        tracking.changed(state, tracking.status_text(before, target, change.by, change.text))
     incident.last_update = StatusUpdate(
         text=change.text, by=change.by, at=workflow.now(), status=incident.status
     )
@@ -119,6 +123,7 @@ async def change_severity(state: IncidentState, change: signals.ChangeSeverityIn
     promoted = policy.is_promotion(before.name, level.name)
     incident.severity = level
     state.add_event("severity_changed", change.by, old=before.name, new=level.name)
+    tracking.changed(state, f"Severity: {before.name} -> {level.name} (by {change.by})")
     _restart_reminder(state, ReminderKind.UPDATE)  # the new level's cadence, from now
     workflow.upsert_search_attributes([search_attributes.INCIDENT_SEVERITY.value_set(level.name)])
     await _in_step(
@@ -193,6 +198,18 @@ async def snooze_reminder(state: IncidentState, change: signals.SnoozeReminderIn
     )
 
 
+async def add_followup(state: IncidentState, change: signals.AddFollowupInput) -> None:
+    refusal = tracking.add_followup(state, change.by, change.text)
+    if refusal:
+        raise Refused(refusal)
+
+
+async def refresh_postmortem(state: IncidentState, change: signals.RefreshPostmortemInput) -> None:
+    refusal = tracking.refresh(state)
+    if refusal:
+        raise Refused(refusal)
+
+
 def _restart_reminder(state: IncidentState, kind: ReminderKind) -> None:
     if state.reminding:
         reminders.restart(state.incident, state.policy, kind, workflow.now())
@@ -206,6 +223,8 @@ _HANDLERS: dict[str, tuple[type[signals.Change], _Handler]] = {
     signals.ASSIGN_ROLE: (signals.AssignRoleInput, assign_role),
     signals.ADD_NOTE: (signals.AddNoteInput, add_note),
     signals.SNOOZE_REMINDER: (signals.SnoozeReminderInput, snooze_reminder),
+    signals.ADD_FOLLOWUP: (signals.AddFollowupInput, add_followup),
+    signals.REFRESH_POSTMORTEM: (signals.RefreshPostmortemInput, refresh_postmortem),
 }
 
 

@@ -14,6 +14,9 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import fireline.render.incident as render
+    import fireline.search_attributes as search_attributes
+    import workflows.incident.tracking as tracking
     import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import (
@@ -22,9 +25,7 @@ with workflow.unsafe.imports_passed_through():
         InviteInput,
         PinInput,
     )
-    from fireline import search_attributes
     from fireline.models import ChannelRef
-    from fireline.render import incident as render
     from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import (
@@ -48,6 +49,7 @@ async def declare(state: IncidentState) -> None:
             [search_attributes.INCIDENT_CHANNEL.value_set(channel.id)]
         )
     steps = await (_room_and_rest(state) if side_by_side else _room_then_rest(state))
+    tracking.begin(state)  # the postmortem doc and the Jira issue, in the background
     problems = [problem for step in steps for problem in step]
     if problems:
         incident.problems = problems

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.incident.tracking as tracking
     from activities.slack import SlackActivities
     from activities.types import InviteInput
     from workflows.activity_options import BEST_EFFORT
@@ -55,6 +56,7 @@ LEVEL_STEPS = [
     LevelStep(
         "invite the people of the level", lambda state: bool(_uninvited(state)), _invite_level
     ),
+    LevelStep("make the postmortem doc and the Jira issue", tracking.wanted, tracking.start_step),
 ]
 
 

@@ -6,12 +6,12 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import fireline.search_attributes as search_attributes
     import workflows.patches as patches
     from activities.numbers import NumberActivities
     from activities.records import RecordActivities, is_number_taken
     from activities.slack import SlackActivities
     from activities.types import RenameChannelInput
-    from fireline import search_attributes
     from fireline.models import RecordInput, RenumberInput
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL, RECORD
     from workflows.incident.state import IncidentState

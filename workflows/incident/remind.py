@@ -15,11 +15,11 @@ import contextlib
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import fireline.render.incident as render
+    import fireline.render.operator as operator
+    import fireline.render.reminders as say
     import workflows.incident.reminders as reminders
     from fireline.models import ReminderKind
-    from fireline.render import incident as render
-    from fireline.render import operator
-    from fireline.render import reminders as say
     from workflows.activity_options import BEST_EFFORT
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import best_effort, upsert_message, upsert_summary

@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field, PrivateAttr
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import fireline.render.operator as operator
     from fireline.models import DeclareIncidentInput, IncidentSnapshot, TimelineEvent
     from fireline.policy import SeverityPolicy
-    from fireline.render import operator
     from fireline.signals import Change
+    from workflows.incident.tracking_state import TrackingState
 
 # Request ids remembered so a redelivered Slack request changes nothing twice; redeliveries come
 # within minutes, not hundreds of changes later.
@@ -49,6 +50,8 @@ class IncidentState(BaseModel):
     reminding: bool = False
     # Reminders posted so far: the next one's message is `reminder:<n>`, posted once.
     reminders_sent: int = 0
+    # The postmortem doc and the Jira issue (workflows/incident/tracking.py).
+    tracking: TrackingState = Field(default_factory=TrackingState)
     # What changes still have to say and show, one change after the other (see `afterwards`).
     _aftermath: asyncio.Task[None] | None = PrivateAttr(default=None)
 
@@ -68,6 +71,7 @@ class IncidentState(BaseModel):
             always_invite=input.always_invite,
             feed_channel=input.feed_channel,
             policy=input.policy,
+            tracking=TrackingState(plan=input.tracking),
         )
 
     def receive(self, signal: str, change: Change) -> None:
@@ -100,6 +104,7 @@ class IncidentState(BaseModel):
         )
         self.next_event += 1
         self.unrecorded.append(event)
+        self.tracking.keep(event)
         self.incident.timeline_length += 1
         self.changed()
         return event

@@ -8,9 +8,9 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import fireline.render.incident as render
     from activities.slack import SlackActivities
     from activities.types import DescribeChannelInput, MessageResult, UpsertMessageInput
-    from fireline.render import incident as render
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL, ActivityOptions
     from workflows.incident.state import IncidentState
 

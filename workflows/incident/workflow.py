@@ -16,10 +16,11 @@ from temporalio import workflow
 # Passed through, so the sandbox does not run these modules again for every new workflow: only a
 # full module path passes (`from package import module` would load `module` in the sandbox).
 with workflow.unsafe.imports_passed_through():
+    import fireline.signals as signals
     import workflows.incident.changes as changes
     import workflows.incident.reminders as reminders
+    import workflows.incident.tracking as tracking
     import workflows.patches as patches
-    from fireline import signals
     from fireline.models import DeclareIncidentInput, IncidentSnapshot, IncidentStatus
     from workflows.incident.declare import declare
     from workflows.incident.record import keep_record
@@ -54,6 +55,7 @@ class IncidentWorkflow:
         if reminding is not None:
             reminding.cancel()
         await state.settled()
+        await tracking.finish(state)
         await changes.close(state)
         await workflow.wait_condition(
             lambda: state.recorded_version == state.version and workflow.all_handlers_finished()
@@ -84,6 +86,14 @@ class IncidentWorkflow:
     @workflow.signal(name=signals.ADD_NOTE)
     def add_note(self, change: signals.AddNoteInput) -> None:
         self._state.receive(signals.ADD_NOTE, change)
+
+    @workflow.signal(name=signals.ADD_FOLLOWUP)
+    def add_followup(self, change: signals.AddFollowupInput) -> None:
+        self._state.receive(signals.ADD_FOLLOWUP, change)
+
+    @workflow.signal(name=signals.REFRESH_POSTMORTEM)
+    def refresh_postmortem(self, change: signals.RefreshPostmortemInput) -> None:
+        self._state.receive(signals.REFRESH_POSTMORTEM, change)
 
     @workflow.signal(name=signals.SNOOZE_REMINDER)
     def snooze_reminder(self, change: signals.SnoozeReminderInput) -> None:

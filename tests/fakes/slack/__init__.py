@@ -3,9 +3,9 @@
 Usage: ``with FakeSlack() as fake: WebClient(token=fake.bot_token, base_url=fake.api_url)``.
 """
 
+from ..faults import FaultRule, Faults
 from .clock import ManualClock
 from .dispatch import Call
 from .fake import FakeSlack
-from .faults import FaultRule, Faults
 
 __all__ = ["Call", "FakeSlack", "FaultRule", "Faults", "ManualClock"]

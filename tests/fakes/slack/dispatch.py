@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import copy
-import json
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from ..faults import FaultRule, Faults
+from ..http import Outcome
 from . import response_urls
 from .args import Args, SlackError
-from .faults import FaultRule, Faults
 from .methods import HANDLERS
 from .state import Workspace
 
@@ -35,21 +35,6 @@ class Call:
     status: int
     response: dict[str, Any] | None
     fault: str | None = None
-
-
-@dataclass
-class Outcome:
-    """What the HTTP layer should do: send (status, body, headers) or drop the connection."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
-
-    @classmethod
-    def json(cls, payload: dict[str, Any], status: int = 200, **headers: str) -> Outcome:
-        body = json.dumps(payload).encode()
-        return cls(status, body, {"Content-Type": "application/json; charset=utf-8", **headers})
 
 
 class Dispatcher:
@@ -112,7 +97,8 @@ class Dispatcher:
         if rule.kind == "http_error":
             self._record(method, args, rule.status, fault=rule.kind)
             return Outcome(rule.status, SERVER_ERROR_HTML, {"Content-Type": "text/html"})
-        body = {"ok": False, "error": "ratelimited" if rule.kind == "ratelimited" else rule.error}
+        error = "ratelimited" if rule.kind == "ratelimited" else rule.error or "fatal_error"
+        body = {"ok": False, "error": error}
         if rule.kind == "ratelimited":
             self._record(method, args, 429, response=body, fault=rule.kind)
             return Outcome.json(body, 429, **{"Retry-After": str(rule.retry_after)})

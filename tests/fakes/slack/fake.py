@@ -8,10 +8,11 @@ import time
 from types import TracebackType
 from typing import Any
 
+from ..faults import Faults
+from ..http import FakeHttpServer
 from . import response_urls
 from .dispatch import Call, Dispatcher
-from .faults import Faults
-from .server import FakeSlackServer
+from .server import slack_server
 from .shapes import channel_snapshot, message_snapshot, view_obj
 from .socket_mode import SocketModeServer
 from .state import SYSTEM_SUBTYPES, Clock, User, Workspace
@@ -43,7 +44,7 @@ class FakeSlack:
         self._dispatcher = Dispatcher(
             self._ws, self.faults, self._lock, bot_token, app_token, self.socket_mode.issue_url
         )
-        self._server: FakeSlackServer | None = None
+        self._server: FakeHttpServer | None = None
         self.bot_token = bot_token
         self.app_token = app_token
         self.bot_user_id = bot_user_id
@@ -52,15 +53,14 @@ class FakeSlack:
     # lifecycle ------------------------------------------------------------------
     def start(self) -> FakeSlack:
         if self._server is None:
-            self._server = FakeSlackServer(self._dispatcher)
+            self._server = slack_server(self._dispatcher)
             self._server.start_in_thread()
             self.socket_mode.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
         self.socket_mode.stop()
 

@@ -1,4 +1,8 @@
-"""Fault injection rules for the fake Slack.
+"""Fault injection rules, shared by every fake (Slack, Notion, Jira, Confluence).
+
+A rule names the operation it affects (a Slack method such as ``chat.postMessage``, a REST fake's
+operation such as ``pages.create``, or ``*``); each fake renders an affected request in its
+vendor's own shapes (status, error body, ``Retry-After``).
 
 Rules are matched in the order they were added. ``latency`` rules add a delay before the effect
 (a client that hangs up meanwhile gets nothing done) and matching continues; the first other
@@ -23,11 +27,12 @@ Predicate = Callable[[dict[str, Any]], bool]
 
 @dataclass(eq=False)
 class FaultRule:
-    method: str  # a Web API method, "response_url", or "*" for every request
+    method: str  # the fake's operation name, or "*" for every request
     kind: FaultKind
     status: int = 500
     retry_after: int = 1
-    error: str = "fatal_error"
+    # The vendor's error code for kind "error" (None: the fake's usual one for `status`).
+    error: str | None = None
     seconds: float = 0.0
     times: int | None = None
     when: Predicate | None = None
@@ -47,7 +52,7 @@ class FaultRule:
 
 
 class Faults:
-    """The fake's fault table (``fake.faults``); safe to change while requests run."""
+    """A fake's fault table (``fake.faults``); safe to change while requests run."""
 
     def __init__(self, lock: threading.Lock) -> None:
         self._lock = lock
@@ -60,7 +65,7 @@ class Faults:
         kind: FaultKind,
         status: int = 500,
         retry_after: int = 1,
-        error: str = "fatal_error",
+        error: str | None = None,
         seconds: float = 0.0,
         times: int | None = None,
         when: Predicate | None = None,
