@@ -31,3 +31,7 @@ REMINDERS = "reminders"
 # declaration and at promotion into a level that wants them, kept in step with the incident.
 # Checked only by incidents whose deployment has Notion, Confluence or Jira configured.
 POSTMORTEM_AND_TICKET = "postmortem-and-ticket"
+
+# Stage: patch. The pinned summary is updated one call at a time, each rendered when its turn
+# comes: two updates in flight could reach Slack out of order and leave an older summary pinned.
+SUMMARY_ONE_AT_A_TIME = "summary-one-at-a-time"

@@ -54,6 +54,12 @@ class IncidentState(BaseModel):
     tracking: TrackingState = Field(default_factory=TrackingState)
     # What changes still have to say and show, one change after the other (see `afterwards`).
     _aftermath: asyncio.Task[None] | None = PrivateAttr(default=None)
+    # Held while the pinned summary is being updated (steps.upsert_summary).
+    _summary_turn: asyncio.Lock = PrivateAttr(default_factory=asyncio.Lock)
+
+    @property
+    def summary_turn(self) -> asyncio.Lock:
+        return self._summary_turn
 
     @classmethod
     def declared(cls, input: DeclareIncidentInput, workflow_url: str) -> IncidentState:

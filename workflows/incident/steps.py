@@ -9,6 +9,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     import fireline.render.incident as render
+    import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import DescribeChannelInput, MessageResult, UpsertMessageInput
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL, ActivityOptions
@@ -50,7 +51,16 @@ async def upsert_message(
 
 
 async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
-    """The pinned summary in the incident channel, posted once and kept current."""
+    """The pinned summary in the incident channel, posted once and kept current. Changes,
+    reminders, renumbering and links update it from their own tasks: one at a time, each
+    rendered when its turn comes, so the last update to reach Slack shows the incident now."""
+    if not workflow.patched(patches.SUMMARY_ONE_AT_A_TIME):
+        return await _upsert_summary(state, pin=pin)
+    async with state.summary_turn:
+        return await _upsert_summary(state, pin=pin)
+
+
+async def _upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
     incident = state.incident
     assert incident.channel is not None
     result = await upsert_message(
