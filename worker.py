@@ -15,9 +15,11 @@ from temporalio.worker import Worker
 
 from activities.deadline import AttemptDeadlineInterceptor
 from activities.numbers import NumberActivities
+from activities.pagerduty import PagerDutyActivities
 from activities.records import RecordActivities
 from activities.slack import SlackActivities
 from fireline.db.pool import connection_pool
+from fireline.pagerduty import events_client, rest_client
 from fireline.settings import Settings
 from fireline.temporal import connect
 from workflows.counter import IncidentCounterWorkflow
@@ -56,6 +58,9 @@ def build_worker(
     slack = SlackActivities(slack_activity_client(settings, http))
     records = RecordActivities(db)
     numbers = NumberActivities(client, settings.temporal_task_queue)
+    pagerduty = PagerDutyActivities(
+        events_client(settings), rest_client(settings), settings.pagerduty_escalation_policy_ids
+    )
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
@@ -71,6 +76,9 @@ def build_worker(
             slack.archive_channel,
             slack.add_bookmark,
             slack.invite_members,
+            slack.find_users_by_email,
+            pagerduty.send_page,
+            pagerduty.find_oncall,
             records.record_changes,
             records.record_incident,
             records.highest_incident_number,

@@ -22,6 +22,8 @@ from activities.types import (
     BookmarkInput,
     CreateChannelInput,
     DescribeChannelInput,
+    FindUsersInput,
+    FoundUsers,
     InviteInput,
     MessageResult,
     PinInput,
@@ -303,3 +305,23 @@ class SlackActivities:
             if failure.get("error") != "already_in_channel"
         ]
         return StepResult(problems=problems)
+
+    @activity.defn(name="find_users_by_email")
+    async def find_users_by_email(self, input: FindUsersInput) -> FoundUsers:
+        """The active Slack user of each email (users.lookupByEmail); a read, safe to repeat."""
+        found = FoundUsers()
+        for email in dict.fromkeys(input.emails):
+            try:
+                response = await self._client.users_lookupByEmail(email=email)
+            except SlackApiError as err:
+                failure = classify(err)
+                if failure.code != "users_not_found":
+                    failure.give_up(err)
+                found.missing.append(email)
+                continue
+            user = response["user"]
+            if user.get("deleted") or user.get("is_bot"):
+                found.missing.append(email)
+            else:
+                found.user_ids[email] = str(user["id"])
+        return found

@@ -92,3 +92,14 @@ class TellUserInput(BaseModel):
 
 class ArchiveChannelInput(BaseModel):
     channel_id: str
+
+
+class FindUsersInput(BaseModel):
+    emails: list[str]
+
+
+class FoundUsers(BaseModel):
+    # Email -> Slack user id, for each email an active Slack user has.
+    user_ids: dict[str, str] = Field(default_factory=dict)
+    # Emails no active Slack user has.
+    missing: list[str] = Field(default_factory=list)

@@ -26,7 +26,7 @@ def _one_request_per_call(client: ApiClient) -> None:
     # A network error is raised at once instead of being tried again after a sleep.
     client.max_network_attempts = 0
     client.sleep_timer = 0
-    client.timeout = CALL_TIMEOUT
+    client.timeout = CALL_TIMEOUT  # type: ignore[assignment]  # httpx takes a Timeout too
 
 
 def events_client(settings: Settings) -> EventsApiV2Client | None:

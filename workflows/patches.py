@@ -26,3 +26,7 @@ RECORD_TIMELINE = "record-timeline"
 # Stage: patch. Reminders and nudges: the due times kept in the state, and the reminders task
 # with its timers (workflows/incident/remind.py). Incidents started before it have none.
 REMINDERS = "reminders"
+
+# Stage: patch. The level steps run at declaration too (before it, only at promotion), and
+# include paging on-call through PagerDuty, inviting the on-call people and the status channel.
+PAGING_AND_STATUS_CHANNEL = "paging-and-status-channel"

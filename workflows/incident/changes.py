@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render import incident as render
     from fireline.render.text import escape
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL
-    from workflows.incident import lifecycle, reminders
+    from workflows.incident import lifecycle, paging, reminders
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
     from workflows.incident.steps import (
@@ -66,6 +66,7 @@ async def change_status(state: IncidentState, change: signals.ChangeStatusInput)
     before = state.incident.status
     moved = _judge_move(before, target)
     _move(state, moved)
+    paging.sync(state, change.by)
     state.add_event(
         "status_changed", change.by, old=before.value, new=target.value, text=change.note
     )
@@ -84,6 +85,7 @@ async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> 
     moved = _judge_move(before, target) if target is not before else None
     if moved is not None:
         _move(state, moved)
+        paging.sync(state, change.by)
         state.add_event(
             "status_changed", change.by, old=before.value, new=target.value, text=change.text
         )
@@ -126,7 +128,7 @@ async def change_severity(state: IncidentState, change: signals.ChangeSeverityIn
         summary=f"say in {state.where()} that the severity is {level.name}",
     )
     if promoted:
-        await run_level_steps(state)
+        await run_level_steps(state, change.by)
 
 
 async def assign_role(state: IncidentState, change: signals.AssignRoleInput) -> None:
@@ -374,7 +376,9 @@ async def _tell_user(state: IncidentState, channel: str, user: str, text: str) -
 
 
 async def close(state: IncidentState) -> None:
-    """A closed incident's last effect: its channel archived when the policy says so."""
+    """A closed incident's last effects: its PagerDuty alert resolved, its channel archived when
+    the policy says so."""
+    await paging.settled(state)
     channel = state.incident.channel
     if channel is None or not (state.policy and state.policy.archive_on_close):
         return

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render import incident as render
     from workflows import patches
     from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
+    from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import (
         best_effort,
@@ -68,6 +69,7 @@ async def _room_and_rest(state: IncidentState) -> list[list[str]]:
     only the summary to exist and runs side by side after it, so a step that keeps failing (a
     pin Slack refuses, invites, a feed the bot is not in) holds back none of the others."""
     incident = state.incident
+    reporter = incident.declaration.reporter_id
     invites = asyncio.create_task(best_effort("invite the responders", _invite(state)))
     summary = await upsert_summary(state, pin=True)
     bookmarks = [(f"{incident.reference} in Temporal", incident.workflow_url)]
@@ -84,6 +86,7 @@ async def _room_and_rest(state: IncidentState) -> list[list[str]]:
             best_effort(f"bookmark {title}", _bookmark(state, title, link))
             for title, link in bookmarks
         ),
+        *([run_level_steps(state, reporter)] if state.level_steps_at_declaration else []),
     )
     return [summary.problems(SUMMARY_NOT_POSTED), await invites, *rest]
 

@@ -41,6 +41,7 @@ class IncidentWorkflow:
         if workflow.patched(patches.REMINDERS):
             state.reminding = True
             reminders.sync(state.incident, state.policy, workflow.now())
+        state.level_steps_at_declaration = workflow.patched(patches.PAGING_AND_STATUS_CHANNEL)
         await declare(state)
         reminding = asyncio.create_task(keep_reminding(state)) if state.reminding else None
         while state.incident.status is not IncidentStatus.CLOSED:
