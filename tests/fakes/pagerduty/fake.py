@@ -42,6 +42,9 @@ class FakePagerDuty:
         self._context = server_context(ca_file)
         self.ca_file = ca_file
         self._server: FakePagerDutyServer | None = None
+        # While cleared, answers to events wait after their effect (see hold_answers).
+        self._answering = threading.Event()
+        self._answering.set()
 
     def start(self) -> FakePagerDuty:
         if self._server is None:
@@ -73,7 +76,16 @@ class FakePagerDuty:
         host, port = self._server.server_address[:2]
         return f"https://{host!s}:{port}"
 
+    def hold_answers(self) -> None:
+        """Events take effect but their answers wait until `release_answers` (at most 60 s): a
+        worker can be killed between PagerDuty's effect and its answer."""
+        self._answering.clear()
+
+    def release_answers(self) -> None:
+        self._answering.set()
+
     def reset(self) -> None:
+        self._answering.set()
         self.faults.clear()
         with self._lock:
             self._account = Account()
@@ -125,6 +137,8 @@ class FakePagerDuty:
         if rule is not None and rule.kind != "drop_after_effect":
             return self._fault(name, args, rule)
         status, response = self._execute(method, name, path, query, args, auth)
+        if name == ENQUEUE:
+            self._answering.wait(timeout=60)
         if rule is not None:  # the effect happened, the answer is lost
             self._record(name, args, 0, response, rule.kind)
             return Outcome(drop=True)
