@@ -68,6 +68,7 @@ def build_worker(
         interceptors=[AttemptDeadlineInterceptor()],
         activities=[
             slack.create_incident_channel,
+            slack.create_status_channel,
             slack.rename_incident_channel,
             slack.describe_channel,
             slack.upsert_message,

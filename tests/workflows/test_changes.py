@@ -202,11 +202,13 @@ async def test_promotion_runs_what_the_new_level_adds_once_and_demotion_undoes_n
             await handle.signal(
                 signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity=severity, by="UB")
             )
-        incident = await incident_when(handle, lambda i: i.timeline_length == 4)
+        # Three severity changes and SEV1's status channel opening.
+        incident = await incident_when(handle, lambda i: i.timeline_length == 5)
         await eventually(lambda: len(said(fakes)) == 3)
         description = await handle.describe()
 
     assert incident.severity.name == "SEV1"
+    assert fakes.calls["status_channel"] == 1
     assert description.typed_search_attributes[search_attributes.INCIDENT_SEVERITY] == "SEV1"
     lead_invites = [invite for invite in fakes.invites if "ULEAD" in invite.user_ids]
     assert len(lead_invites) == 1

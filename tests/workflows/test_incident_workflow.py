@@ -26,6 +26,7 @@ from activities.types import (
     ArchiveChannelInput,
     BookmarkInput,
     CreateChannelInput,
+    CreateStatusChannelInput,
     DescribeChannelInput,
     FindUsersInput,
     FoundUsers,
@@ -77,6 +78,7 @@ class FakeActivities:
         self.records: list[IncidentSnapshot] = []
         self.events: list[TimelineEvent] = []
         self.told: list[TellUserInput] = []
+        self.archived: list[str] = []
         self._record_failures = record_failures
         # Numbers the record holds for other incidents.
         self._taken_numbers = taken_numbers
@@ -106,6 +108,12 @@ class FakeActivities:
                     non_retryable=True,
                 )
             return ChannelRef(id="C42", name="inc-42-x", url="https://fake/archives/C42")
+
+        @activity.defn(name="create_status_channel")
+        async def create_status_channel(input: CreateStatusChannelInput) -> ChannelRef:
+            self.calls["status_channel"] += 1
+            name = f"inc-{input.number}-status"
+            return ChannelRef(id="CSTATUS", name=name, url="https://fake/archives/CSTATUS")
 
         @activity.defn(name="rename_incident_channel")
         async def rename_channel(input: RenameChannelInput) -> ChannelRef:
@@ -165,6 +173,7 @@ class FakeActivities:
         @activity.defn(name="archive_channel")
         async def archive(input: ArchiveChannelInput) -> None:
             self.calls["archive"] += 1
+            self.archived.append(input.channel_id)
 
         @activity.defn(name="renumber_incident")
         async def renumber(input: RenumberInput) -> int:
@@ -203,6 +212,7 @@ class FakeActivities:
 
         return [
             create_channel,
+            create_status_channel,
             rename_channel,
             describe,
             upsert,

@@ -26,9 +26,10 @@ with workflow.unsafe.imports_passed_through():
     from fireline.models import IncidentStatus, ReminderKind, StatusUpdate
     from fireline.render import changes as say
     from fireline.render import incident as render
+    from fireline.render import stakeholders
     from fireline.render.text import escape
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL
-    from workflows.incident import lifecycle, paging, reminders
+    from workflows.incident import lifecycle, paging, reminders, status_channel
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
     from workflows.incident.steps import (
@@ -75,6 +76,7 @@ async def change_status(state: IncidentState, change: signals.ChangeStatusInput)
         say.status_changed(state.incident, change.by, before, change.note),
         topic=True,
         summary=f"say in {state.where()} that the status is {target.value}",
+        also=status_channel.relay(state, stakeholders.status_changed(state.incident)),
     )
 
 
@@ -101,6 +103,7 @@ async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> 
         topic=moved is not None,
         summary=f"post the update in {state.where()}",
         feed_thread=blocks,
+        also=status_channel.relay(state, stakeholders.update_posted(incident, change.text)),
     )
 
 
@@ -382,6 +385,7 @@ async def close(state: IncidentState) -> None:
     channel = state.incident.channel
     if channel is None or not (state.policy and state.policy.archive_on_close):
         return
+    await status_channel.archive(state)
     await best_effort(
         "archive the channel",
         _archive(state, channel.id),

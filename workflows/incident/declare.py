@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render import incident as render
     from workflows import patches
     from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
+    from workflows.incident import status_channel
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import (
@@ -47,6 +48,8 @@ async def declare(state: IncidentState) -> None:
             [search_attributes.INCIDENT_CHANNEL.value_set(channel.id)]
         )
     steps = await (_room_and_rest(state) if side_by_side else _room_then_rest(state))
+    if state.level_steps_at_declaration:
+        steps.append(await status_channel.show_in_feed(state))
     problems = [problem for step in steps for problem in step]
     if problems:
         incident.problems = problems

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from activities.types import InviteInput
     from workflows.activity_options import BEST_EFFORT
-    from workflows.incident import paging
+    from workflows.incident import paging, status_channel
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import best_effort
 
@@ -73,6 +73,7 @@ LEVEL_STEPS = [
         "invite the people of the level", lambda state: bool(_uninvited(state)), _invite_level
     ),
     LevelStep("page on-call", _page_wanted, _page),
+    LevelStep("open the status channel", status_channel.wanted, status_channel.open_channel),
 ]
 
 
