@@ -33,6 +33,7 @@ from fireline.signals import (
     ASSIGN_ROLE,
     CHANGE_SEVERITY,
     CHANGE_STATUS,
+    PAGE_ONCALL,
     SNOOZE_MAX_MINUTES,
     SNOOZE_REMINDER,
     AddNoteInput,
@@ -40,6 +41,7 @@ from fireline.signals import (
     Change,
     ChangeSeverityInput,
     ChangeStatusInput,
+    PageOncallInput,
     SnoozeReminderInput,
 )
 from fireline.user_text import multi_line
@@ -157,6 +159,11 @@ async def snooze(req: CommandRequest) -> None:
     await req.send(SNOOZE_REMINDER, change, told)
 
 
+async def page_oncall(req: CommandRequest) -> None:
+    change = PageOncallInput(by=_user(req), request_id=_trigger(req))
+    await req.send(PAGE_ONCALL, change, f"Asked {req.here.reference} to page on-call.")
+
+
 async def open_update_form(req: CommandRequest) -> None:
     origin = FormOrigin(incident=req.here.incident_id, channel=req.command["channel_id"])
     view = update_form(req.here, req.services.policy, origin, text=req.typed)
@@ -212,6 +219,9 @@ SUBCOMMANDS = {
         "postpones the next update reminder (at most 24h)",
         Where.INCIDENT_CHANNEL,
         snooze,
+    ),
+    "page": Subcommand(
+        "page", "pages on-call through PagerDuty", Where.INCIDENT_CHANNEL, page_oncall
     ),
     "list": Subcommand("list", "lists the open incidents", Where.ANYWHERE, list_open),
     "help": Subcommand("help", "shows the commands", Where.ANYWHERE, show_help),

@@ -20,6 +20,7 @@ ASSIGN_ROLE = "assign_role"
 POST_UPDATE = "post_update"
 ADD_NOTE = "add_note"
 SNOOZE_REMINDER = "snooze_reminder"
+PAGE_ONCALL = "page_oncall"
 # The longest snooze: a day; the bot and the workflow both hold to it.
 SNOOZE_MAX_MINUTES = 24 * 60
 
@@ -58,3 +59,7 @@ class AddNoteInput(Change):
 class SnoozeReminderInput(Change):
     # The next update reminder comes this many minutes from now (1 to SNOOZE_MAX_MINUTES).
     minutes: int
+
+
+class PageOncallInput(Change):
+    """Page on-call through PagerDuty for an incident whose level did not."""

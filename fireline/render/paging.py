@@ -101,3 +101,7 @@ def oncall_dm(incident: IncidentSnapshot) -> Blocks:
         f":pager: You are on call and *{incident.reference}* "
         f"({escape(incident.severity.name)}) paged on-call, so Fireline invited you to {channel}."
     )
+
+
+def page_requested(incident: IncidentSnapshot, by: str) -> Blocks:
+    return _note(f":pager: <@{by}> asked to page on-call for *{incident.reference}*.")

@@ -4,6 +4,7 @@ incident has exactly one open alert while it is unresolved."""
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,8 +13,9 @@ from typing import Any
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
+from fireline.db.queries import fetch_incident
 from fireline.models import IncidentSnapshot
-from tests.fakes.pagerduty import ROUTING_KEY, Alert, FakePagerDuty
+from tests.fakes.pagerduty import API_TOKEN, ROUTING_KEY, Alert, FakePagerDuty
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.incident_changes import said
@@ -188,3 +190,46 @@ async def test_a_wrong_routing_key_is_reported_once(
     assert "Invalid routing key" in refusal and "PAGERDUTY_ROUTING_KEY" in refusal
     assert len(said(stack, incident, "not paged")) == 1
     assert pagerduty.alerts() == []
+
+
+async def test_who_is_on_call_is_invited_dmed_or_listed_and_recorded(
+    slack: FakeSlack,
+    pagerduty: FakePagerDuty,
+    dev_server: WorkflowEnvironment,
+    database_url: str,
+) -> None:
+    pagerduty.add_user("PADA", "Ada Oncall", "ada@example.com")
+    pagerduty.add_user("PCY", "Cy Contractor", "cy@elsewhere.example")
+    pagerduty.add_user("POFF", "Otto Offduty", "otto@example.com")
+    pagerduty.put_on_call("PADA", "PEP1")
+    pagerduty.put_on_call("PCY", "PEP1", level=2)
+    pagerduty.put_on_call("POFF", "PEPOTHER")  # another team's policy
+    lookup = {
+        "pagerduty_api_token": SecretStr(API_TOKEN),
+        "pagerduty_escalation_policy_ids": "PEP1",
+        "pagerduty_api_url": pagerduty.base_url,
+    }
+    async with paging_stack(slack, pagerduty, dev_server, database_url, **lookup) as stack:
+        slack.add_user("UADA", "ada", email="ada@example.com")
+        slack.add_user("UOTTO", "otto", email="otto@example.com")
+        incident = await stack.declared_in_channel(severity="SEV1")
+        assert incident.channel is not None
+        channel = slack.channel_by_id(incident.channel.id)
+        assert channel is not None and "UADA" in channel["members"]
+        assert "UOTTO" not in channel["members"]
+        dm = slack.dm_channel("UADA")
+        assert dm is not None
+        (why,) = await eventually(lambda: slack.messages(dm))
+        assert "You are on call" in json.dumps(why["blocks"])
+        (unmapped,) = said(stack, incident, "not found in Slack")
+        assert "Cy Contractor (cy@elsewhere.example)" in unmapped
+
+        async def recorded() -> dict[str, Any] | None:
+            row = await fetch_incident(database_url, incident.incident_id)
+            kinds = {event["kind"] for event in row["timeline"]} if row else set()
+            return row if {"oncall_paged", "oncall_invited"} <= kinds else None
+
+        row = await eventually(recorded, timeout=30)
+    (invited,) = [event for event in row["timeline"] if event["kind"] == "oncall_invited"]
+    assert invited["new_value"] == "UADA" and "Cy Contractor" in invited["text"]
+    assert slack.calls("users.lookupByEmail")

@@ -202,8 +202,7 @@ async def test_promotion_runs_what_the_new_level_adds_once_and_demotion_undoes_n
             await handle.signal(
                 signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity=severity, by="UB")
             )
-        # Three severity changes and SEV1's status channel opening.
-        incident = await incident_when(handle, lambda i: i.timeline_length == 5)
+        incident = await incident_when(handle, lambda i: i.timeline_length == 4)
         await eventually(lambda: len(said(fakes)) == 3)
         description = await handle.describe()
 

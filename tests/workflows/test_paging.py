@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
+from activities.pagerduty_types import OnCallPerson
 from fireline import signals
 from fireline.models import DeclareIncidentInput, IncidentStatus
 from tests.helpers import eventually
@@ -154,3 +155,84 @@ async def test_without_paging_set_up_nothing_is_said(time_skipping: WorkflowEnvi
     assert len(fakes.page_attempts) == 1  # the trigger found paging off; no resolve follows
     assert not [m for m in fakes.messages if m.step.startswith("page_")]
     assert not [e for e in fakes.events if e.kind == "oncall_paged"]
+
+
+ONCALL = [
+    OnCallPerson(pagerduty_id="PA", name="Ada", email="ada@example.com"),
+    OnCallPerson(pagerduty_id="PB", name="Bo", email="bo@example.com"),
+    OnCallPerson(pagerduty_id="PC", name="Cy Contractor", email="cy@elsewhere.example"),
+]
+SLACK = {"ada@example.com": "UADA", "bo@example.com": "UBO"}
+
+
+async def test_who_is_on_call_is_invited_dmed_or_listed_once(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(paging_on=True, oncall=ONCALL, slack_emails=SLACK)
+    async with running(time_skipping, fakes, at_level("SEV2")) as handle:
+        await incident_when(handle, lambda incident: incident.declaration_complete)
+        await handle.signal(
+            signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity="SEV1", by="UBOB")
+        )
+        await incident_when(handle, lambda incident: incident.severity.name == "SEV1")
+
+    assert fakes.calls["find_oncall"] == 1
+    assert [invite.user_ids for invite in fakes.invites if "UADA" in invite.user_ids] == [
+        ["UADA", "UBO"]
+    ]
+    assert sorted(m.channel for m in fakes.messages if m.step == "oncall_dm") == ["UADA", "UBO"]
+    (unmapped,) = notes(fakes, "oncall_unmapped")
+    assert "Cy Contractor (cy@elsewhere.example)" in unmapped and "Ada" not in unmapped
+    (event,) = [e for e in fakes.events if e.kind == "oncall_invited"]
+    assert event.actor_id == "UREP" and event.new == "UADA,UBO"
+    assert "<@UADA>, <@UBO>" in event.text and "Cy Contractor" in event.text
+
+
+async def test_a_private_incident_invites_nobody_on_call(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(paging_on=True, oncall=ONCALL, slack_emails=SLACK)
+    async with running(time_skipping, fakes, at_level("SEV1", private=True)) as handle:
+        await incident_when(handle, lambda incident: incident.declaration_complete)
+    assert fakes.calls["find_oncall"] == 0
+    assert not [m for m in fakes.messages if m.step.startswith("oncall")]
+
+
+async def test_page_pages_a_level_that_did_not_and_is_refused_when_already_paged(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(paging_on=True, oncall=ONCALL, slack_emails=SLACK)
+    async with running(time_skipping, fakes, at_level("SEV3")) as handle:
+        await incident_when(handle, lambda incident: incident.declaration_complete)
+        await handle.signal(signals.PAGE_ONCALL, signals.PageOncallInput(by="UBOB"))
+        await eventually(lambda: fakes.pages)
+        await eventually(lambda: [e for e in fakes.events if e.kind == "oncall_paged"])
+        await handle.signal(signals.PAGE_ONCALL, signals.PageOncallInput(by="UCAROL"))
+        await eventually(lambda: fakes.told)
+
+    (trigger,) = fakes.pages
+    assert trigger.severity == "warning"  # SEV3, the third level
+    assert "<@UBOB> asked to page on-call" in str(notes(fakes, "event:1"))
+    assert [e.actor_id for e in fakes.events if e.kind == "oncall_paged"] == ["UBOB"]
+    assert fakes.calls["find_oncall"] == 1
+    (told,) = fakes.told
+    assert told.user == "UCAROL" and "already paged" in told.text
+
+
+async def test_page_says_when_paging_is_not_set_up(time_skipping: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(paging_on=False)
+    async with running(time_skipping, fakes, at_level("SEV3")) as handle:
+        await incident_when(handle, lambda incident: incident.declaration_complete)
+        await handle.signal(signals.PAGE_ONCALL, signals.PageOncallInput(by="UBOB"))
+        (off,) = await eventually(lambda: notes(fakes, "paging_off"))
+    assert "PAGERDUTY_ROUTING_KEY" in off and "nobody was paged" in off
+
+
+async def test_page_is_refused_for_a_resolved_incident(time_skipping: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(paging_on=True)
+    async with running(time_skipping, fakes, at_level("SEV3")) as handle:
+        await incident_when(handle, lambda incident: incident.declaration_complete)
+        await status(handle, "resolved")
+        await handle.signal(signals.PAGE_ONCALL, signals.PageOncallInput(by="UBOB"))
+        (told,) = await eventually(lambda: fakes.told)
+    assert "reopen it first" in told.text and fakes.page_attempts == []

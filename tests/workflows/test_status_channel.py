@@ -46,8 +46,7 @@ async def test_a_status_channel_is_opened_once_fed_and_archived(
     summary = [m for m in fakes.messages if m.step == "summary"][-1]
     assert "Stakeholder updates: <#CSTATUS>" in str(summary.blocks)
     assert "CSTATUS" in fakes.archived and "C42" in fakes.archived
-    opened = [e for e in fakes.events if e.kind == "status_channel_opened"]
-    assert [(e.actor_id, e.new) for e in opened] == [("UREP", "CSTATUS")]
+    assert fakes.records[-1].status_channel == incident.status_channel
 
 
 async def test_promotion_opens_it_once_and_demotion_keeps_it(

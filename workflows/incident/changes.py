@@ -26,10 +26,11 @@ with workflow.unsafe.imports_passed_through():
     from fireline.models import IncidentStatus, ReminderKind, StatusUpdate
     from fireline.render import changes as say
     from fireline.render import incident as render
+    from fireline.render import paging as paging_say
     from fireline.render import stakeholders
     from fireline.render.text import escape
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL
-    from workflows.incident import lifecycle, paging, reminders, status_channel
+    from workflows.incident import lifecycle, oncall, paging, reminders, status_channel
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
     from workflows.incident.steps import (
@@ -196,6 +197,31 @@ async def snooze_reminder(state: IncidentState, change: signals.SnoozeReminderIn
     )
 
 
+async def page_oncall(state: IncidentState, change: signals.PageOncallInput) -> None:
+    """Page on-call for an incident whose level did not (or page again after a refusal)."""
+    incident = state.incident
+    if not state.level_steps_at_declaration:
+        raise Refused(
+            f"{incident.reference} was declared before Fireline paged; page on-call in PagerDuty."
+        )
+    if incident.status not in paging.UNRESOLVED:
+        raise Refused(f"{incident.reference} is {incident.status.value}: reopen it first.")
+    if state.page.open:
+        raise Refused(f"On-call is already paged for {incident.reference}.")
+    state.add_event("page_requested", change.by)
+    paging.request(state, change.by, asked=True)
+    also = []
+    if oncall.wanted(state, any_level=True):
+        also.append(best_effort("bring in who is on call", oncall.bring_in(state, change.by)))
+    await _in_step(
+        state,
+        paging_say.page_requested(incident, change.by),
+        summary=f"say in {state.where()} that on-call is paged",
+        summary_changed=False,
+        also=also,
+    )
+
+
 def _restart_reminder(state: IncidentState, kind: ReminderKind) -> None:
     if state.reminding:
         reminders.restart(state.incident, state.policy, kind, workflow.now())
@@ -209,6 +235,7 @@ _HANDLERS: dict[str, tuple[type[signals.Change], _Handler]] = {
     signals.ASSIGN_ROLE: (signals.AssignRoleInput, assign_role),
     signals.ADD_NOTE: (signals.AddNoteInput, add_note),
     signals.SNOOZE_REMINDER: (signals.SnoozeReminderInput, snooze_reminder),
+    signals.PAGE_ONCALL: (signals.PageOncallInput, page_oncall),
 }
 
 

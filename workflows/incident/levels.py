@@ -2,8 +2,8 @@
 
 A list the workflow walks, not one `if` per step: each step says whether the incident's current
 level still wants it and remembers in the state what it did, so a promotion runs only what the
-new level adds and a demotion undoes nothing. Paging, the status channel, the postmortem doc and
-the ticket join this list as they are built.
+new level adds and a demotion undoes nothing. Paging, the on-call people, the status channel are
+here; the postmortem doc and the ticket join this list as they are built.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from activities.types import InviteInput
     from workflows.activity_options import BEST_EFFORT
-    from workflows.incident import paging, status_channel
+    from workflows.incident import oncall, paging, status_channel
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import best_effort
 
@@ -73,6 +73,7 @@ LEVEL_STEPS = [
         "invite the people of the level", lambda state: bool(_uninvited(state)), _invite_level
     ),
     LevelStep("page on-call", _page_wanted, _page),
+    LevelStep("bring in who is on call", oncall.wanted, oncall.bring_in),
     LevelStep("open the status channel", status_channel.wanted, status_channel.open_channel),
 ]
 

@@ -33,12 +33,14 @@ with workflow.unsafe.imports_passed_through():
 
 # How long a page may go unaccepted before the channel is told nobody was woken.
 PAGE_NOTICE_AFTER = timedelta(minutes=2)
-_UNRESOLVED = {IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MITIGATED}
+UNRESOLVED = {IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MITIGATED}
 
 
-def request(state: IncidentState, by: str) -> None:
-    """On-call should be paged for this incident: trigger its alert unless it is open."""
+def request(state: IncidentState, by: str, *, asked: bool = False) -> None:
+    """On-call should be paged for this incident: trigger its alert unless it is open. When
+    someone `asked` (`/incident page`), paging being off is said too."""
     state.page.wanted = True
+    state.page.asked = state.page.asked or asked
     sync(state, by)
 
 
@@ -59,13 +61,17 @@ async def settled(state: IncidentState) -> None:
 
 
 def _should_be_open(state: IncidentState) -> bool:
-    return state.page.wanted and state.incident.status in _UNRESOLVED
+    return state.page.wanted and state.incident.status in UNRESOLVED
 
 
 async def _follow(state: IncidentState) -> None:
     page = state.page
     while (wanted := _should_be_open(state)) != page.open:
-        if not await _send(state, "trigger" if wanted else "resolve"):
+        sent = await _send(state, "trigger" if wanted else "resolve")
+        if sent == "off" and page.asked:
+            page.asked = False
+            await _say(state, "paging_off", say.paging_off(state.incident), "off")
+        if sent != "sent":
             return  # paging is off or refused (and said so): tried again at the next change
         page.open = wanted
         incident = state.incident
@@ -76,8 +82,10 @@ async def _follow(state: IncidentState) -> None:
             state.add_event("page_resolved", page.by, text="PagerDuty alert resolved")
 
 
-async def _send(state: IncidentState, action: Literal["trigger", "resolve"]) -> bool:
-    """Send one event until PagerDuty accepts it; False when paging is off or refused."""
+async def _send(
+    state: IncidentState, action: Literal["trigger", "resolve"]
+) -> Literal["sent", "off", "refused"]:
+    """Send one event until PagerDuty accepts it (or refuses, or paging is off)."""
     incident = state.incident
     started = workflow.now()
     sending = workflow.start_activity_method(
@@ -102,11 +110,11 @@ async def _send(state: IncidentState, action: Literal["trigger", "resolve"]) -> 
         result = await sending
     except ActivityError as err:
         await _say(state, "page_refused", say.page_refused(incident, str(err.cause or err)), "")
-        return False
+        return "refused"
     if delayed:
         minutes = max(int((workflow.now() - started).total_seconds() // 60), 1)
         await _say(state, "page_delayed", say.page_went_through(incident, minutes), "through")
-    return result.sent
+    return "sent" if result.sent else "off"
 
 
 def _event(state: IncidentState, action: Literal["trigger", "resolve"]) -> PageInput:

@@ -36,6 +36,8 @@ class PageState(BaseModel):
     open: bool = False
     # Who the next page or resolve is credited to in the timeline.
     by: str = ""
+    # Someone asked for the page (`/incident page`): paging being off is said, once.
+    asked: bool = False
     # The on-call people were looked up (once per incident) and whom that brought in.
     oncall_looked_up: bool = False
     oncall_invited: list[str] = Field(default_factory=list)

@@ -48,7 +48,7 @@ async def open_channel(state: IncidentState, by: str) -> list[str]:
         **BEST_EFFORT,
     )
     incident.status_channel = channel
-    state.add_event("status_channel_opened", by, new=channel.id, text=f"#{channel.name}")
+    state.changed()  # the record keeps it as a link
     results = await asyncio.gather(
         best_effort("introduce the status channel", _introduce(state)),
         best_effort("link the status channel", _link(state)),

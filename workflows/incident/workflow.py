@@ -86,3 +86,7 @@ class IncidentWorkflow:
     @workflow.signal(name=signals.SNOOZE_REMINDER)
     def snooze_reminder(self, change: signals.SnoozeReminderInput) -> None:
         self._state.receive(signals.SNOOZE_REMINDER, change)
+
+    @workflow.signal(name=signals.PAGE_ONCALL)
+    def page_oncall(self, change: signals.PageOncallInput) -> None:
+        self._state.receive(signals.PAGE_ONCALL, change)
