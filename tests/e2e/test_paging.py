@@ -233,3 +233,20 @@ async def test_who_is_on_call_is_invited_dmed_or_listed_and_recorded(
     (invited,) = [event for event in row["timeline"] if event["kind"] == "oncall_invited"]
     assert invited["new_value"] == "UADA" and "Cy Contractor" in invited["text"]
     assert slack.calls("users.lookupByEmail")
+
+
+async def test_incident_page_pages_a_level_that_did_not(
+    slack: FakeSlack,
+    pagerduty: FakePagerDuty,
+    dev_server: WorkflowEnvironment,
+    database_url: str,
+) -> None:
+    async with paging_stack(slack, pagerduty, dev_server, database_url) as stack:
+        incident = await stack.declared_in_channel(severity="SEV3")
+        assert incident.channel is not None
+        assert pagerduty.enqueued() == []
+        shown, _ = await stack.command("page", incident.channel.id)
+        assert shown == f"Asked {incident.reference} to page on-call."
+        alert = await one_alert(pagerduty, incident)
+        await eventually(lambda: said(stack, incident, "asked to page on-call"))
+    assert alert.events[0]["payload"]["severity"] == "warning"
