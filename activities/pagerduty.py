@@ -1,9 +1,10 @@
 """PagerDuty activities: send an event about the incident's alert, and read who is on call.
 
 Each makes one request per call (fireline/pagerduty.py turns the client's own retries off) in a
-thread, since the `pagerduty` clients are synchronous. Sending twice is safe: every event carries
-the incident's dedup key, so a retry after a lost answer adds to the alert it opened instead of
-opening a second one.
+thread, since the `pagerduty` clients are synchronous. A thread cannot be cancelled, but its one
+request ends within CALL_TIMEOUT, before the attempt's deadline, so no abandoned attempt sends
+anything after its retry did. Sending twice is safe: every event carries the incident's dedup key,
+so a retry after a lost answer adds to the alert it opened instead of opening a second one.
 """
 
 from __future__ import annotations

@@ -61,9 +61,10 @@ def build_app(
         # In HTTP mode Bolt answers Slack as soon as ack() runs; the listener goes on after.
         process_before_response=False,
     )
-    resolve_incident = incident_middleware(IncidentLookup(temporal))
+    incidents = IncidentLookup(temporal)
+    resolve_incident = incident_middleware(incidents)
     services = Services(temporal, policy, settings.temporal_task_queue)
-    commands.register(app, services, resolve_incident)
+    commands.register(app, services, incidents)
     shortcuts.register(app, policy)
     views.register(app, policy, pending, temporal, resolve_incident)
     actions.register(app, policy, temporal, resolve_incident)

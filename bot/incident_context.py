@@ -1,11 +1,12 @@
-"""The middleware that resolves which incident a request is about, for every listener that
-changes incidents.
+"""Which incident a request is about, for every listener that changes incidents.
 
 A slash command is about the incident whose channel it was typed in (None in any other
-channel); a summary button names its incident in its value; a change form names it, and the
-channel it was opened from, in its private_metadata. Listeners find the incident, as its
-workflow knows it now, in `context[INCIDENT]`. A private incident's existence is confidential,
-so it is changed only from its own channel.
+channel), looked up only when the subcommand needs it (ChannelIncident): a change is acknowledged
+before. A summary button names its incident in its value; a change form names it, and the
+channel it was opened from, in its private_metadata: for these the middleware resolves the
+incident before the listener runs, which finds it, as its workflow knows it now, in
+`context[INCIDENT]`. A private incident's existence is confidential, so it is changed only from
+its own channel.
 
 Both lookups are bounded (bot.incident_lookup), so listeners still acknowledge well inside
 Slack's 3 seconds and open a modal with a live trigger_id.
@@ -31,6 +32,22 @@ PRIVATE_ELSEWHERE = (
 Middleware = Callable[..., Awaitable[None]]
 
 
+class ChannelIncident:
+    """The incident whose channel a command was typed in, looked up once, on first use."""
+
+    def __init__(self, incidents: IncidentLookup, channel_id: str | None) -> None:
+        self._incidents = incidents
+        self._channel_id = channel_id
+        self._found: tuple[IncidentSnapshot | None] | None = None
+
+    async def __call__(self) -> IncidentSnapshot | None:
+        if self._found is None:
+            workflow_id = await self._incidents.by_channel(self._channel_id)
+            found = None if workflow_id is None else await self._incidents.snapshot(workflow_id)
+            self._found = (found,)
+        return self._found[0]
+
+
 def incident_middleware(incidents: IncidentLookup) -> Middleware:
     async def resolve_incident(
         body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
@@ -43,10 +60,7 @@ def incident_middleware(incidents: IncidentLookup) -> Middleware:
 
 async def _resolve(
     incidents: IncidentLookup, body: dict[str, Any], channel_id: str | None
-) -> IncidentSnapshot | None:
-    if "command" in body:
-        workflow_id = await incidents.by_channel(channel_id)
-        return None if workflow_id is None else await incidents.snapshot(workflow_id)
+) -> IncidentSnapshot:
     if body.get("type") == "view_submission":
         origin = FormOrigin.model_validate_json(body["view"]["private_metadata"])
         workflow_id, channel_id = origin.incident, origin.channel

@@ -1,9 +1,10 @@
 """`/incident <subcommand>`: the table of subcommands, where each may run, and what each does.
 
-A change is checked here first (bot.change_checks) so a mistake is answered at once in the
-command's acknowledgement, with the valid choices; then the command is acknowledged, the change is
-sent with the command's trigger_id as its request id, and the person is told what was asked. The
-incident's channel hears about the change from the workflow itself.
+A change is acknowledged at once (Slack waits 3 s, and so does the person), then the channel's
+incident is looked up, the change checked against it (bot.change_checks) and sent with the
+command's trigger_id as its request id; the person is told ephemerally what was asked, or what is
+wrong with the valid choices. The incident's channel hears about the change from the workflow
+itself. Only what needs the incident before answering (a form, the help) looks it up first.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.changes import send_change
 from bot.command_text import as_typed, duration_minutes, mentioned_user
 from bot.declare_form import declare_modal
 from bot.help import HELP, incident_channel_help
+from bot.incident_context import ChannelIncident
 from bot.open_incidents import open_incidents_text
 from bot.refusal import Refused
 from fireline.models import TEXT_MAX, IncidentSnapshot
@@ -62,8 +64,9 @@ class CommandRequest:
     respond: AsyncRespond
     client: AsyncWebClient
     command: dict[str, Any]  # Slack's fields
+    name: str  # the subcommand's name as typed
     args: str  # what follows the subcommand's name, as Slack sent it (mentions as <@U123|name>)
-    incident: IncidentSnapshot | None  # the incident whose channel this is (incident_context)
+    channel_incident: ChannelIncident  # the incident whose channel this is, looked up on first use
     services: Services
 
     @property
@@ -71,18 +74,16 @@ class CommandRequest:
         """The arguments as the person typed them (see bot.command_text.as_typed)."""
         return as_typed(self.args)
 
-    @property
-    def here(self) -> IncidentSnapshot:
+    async def here(self) -> IncidentSnapshot:
         """The incident of a subcommand that runs only in an incident's channel."""
-        assert self.incident is not None, "dispatch runs these only in an incident's channel"
-        return self.incident
-
-    async def send(self, signal: str, change: Change, told: str) -> None:
-        async def sent() -> str:
-            await send_change(self.services.temporal, self.here, signal, change)
-            return told
-
-        await self.answer_after_ack(sent())
+        incident = await self.channel_incident()
+        if incident is None:
+            raise Refused(
+                f"`/incident {escape(as_typed(self.name))}` changes an incident, so it runs in "
+                "that incident's channel, and this channel is not one. Run it there; "
+                "`/incident list` shows the open incidents and their channels."
+            )
+        return incident
 
     async def answer_after_ack(self, work: Awaitable[str]) -> None:
         """Acknowledge, then show the person what `work` says, or why it could not be done.
@@ -96,6 +97,45 @@ class CommandRequest:
         await self.respond(text=told, response_type="ephemeral")
 
 
+Run = Callable[[CommandRequest], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Sending:
+    """A checked change: the signal, its input, and what the person is told was asked."""
+
+    signal: str
+    change: Change
+    told: str
+
+
+# What a change subcommand checks before the acknowledgement, from what was typed (a mistake
+# there is answered in the ack itself), returning what it checks against the incident after.
+ChangeCheck = Callable[[CommandRequest], Callable[[IncidentSnapshot], Sending]]
+
+
+def change(check: ChangeCheck) -> Run:
+    """A subcommand that checks what was typed, acknowledges, then finds the channel's incident,
+    checks the change against it and sends it."""
+
+    async def run(req: CommandRequest) -> None:
+        try:
+            against = check(req)
+        except Refused:
+            await req.here()  # outside an incident's channel, where to run it comes first
+            raise
+
+        async def sent() -> str:
+            here = await req.here()
+            sending = against(here)
+            await send_change(req.services.temporal, here, sending.signal, sending.change)
+            return sending.told
+
+        await req.answer_after_ack(sent())
+
+    return run
+
+
 class Where(Enum):
     INCIDENT_CHANNEL = "incident channel"  # changes: only from the incident's own channel
     ANYWHERE = "anywhere"
@@ -106,25 +146,30 @@ class Subcommand:
     usage: str  # after `/incident `
     summary: str  # what it does, for the help
     where: Where
-    run: Callable[[CommandRequest], Awaitable[None]]
+    run: Run
 
 
-async def change_status(req: CommandRequest) -> None:
-    typed, _, note = req.typed.partition(" ")
-    status = status_target(req.here, typed)
-    change = ChangeStatusInput(
-        status=status, note=_text(note, "note"), by=_user(req), request_id=_trigger(req)
-    )
-    await req.send(CHANGE_STATUS, change, f"Asked {req.here.reference} to move to {status}.")
+def change_status(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+    typed, _, typed_note = req.typed.partition(" ")
+    note = _text(typed_note, "note")
+
+    def against(here: IncidentSnapshot) -> Sending:
+        status = status_target(here, typed)
+        asked = ChangeStatusInput(status=status, note=note, by=_user(req), request_id=_trigger(req))
+        return Sending(CHANGE_STATUS, asked, f"Asked {here.reference} to move to {status}.")
+
+    return against
 
 
-async def change_severity(req: CommandRequest) -> None:
+def change_severity(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     level = severity_level(req.services.policy, req.typed)
-    change = ChangeSeverityInput(severity=level, by=_user(req), request_id=_trigger(req))
-    await req.send(CHANGE_SEVERITY, change, f"Asked {req.here.reference} to become {level}.")
+    asked = ChangeSeverityInput(severity=level, by=_user(req), request_id=_trigger(req))
+    return lambda here: Sending(
+        CHANGE_SEVERITY, asked, f"Asked {here.reference} to become {level}."
+    )
 
 
-async def assign_role(req: CommandRequest) -> None:
+def assign_role(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     typed_role, _, person = req.args.partition(" ")
     role = role_name(req.services.policy, as_typed(typed_role))
     user = mentioned_user(person.strip())
@@ -134,19 +179,20 @@ async def assign_role(req: CommandRequest) -> None:
             f"Pick the person with an @-mention from Slack's list{typed}: "
             f"`/incident role {role} @person`."
         )
-    change = AssignRoleInput(role=role, user=user, by=_user(req), request_id=_trigger(req))
-    await req.send(ASSIGN_ROLE, change, f"Asked {req.here.reference} to make <@{user}> its {role}.")
+    asked = AssignRoleInput(role=role, user=user, by=_user(req), request_id=_trigger(req))
+    told = f"to make <@{user}> its {role}."
+    return lambda here: Sending(ASSIGN_ROLE, asked, f"Asked {here.reference} {told}")
 
 
-async def add_note(req: CommandRequest) -> None:
+def add_note(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     text = _text(req.typed, "note")
     if not text:
         raise Refused("Write the note after the command: `/incident note <text>`.")
-    change = AddNoteInput(text=text, by=_user(req), request_id=_trigger(req))
-    await req.send(ADD_NOTE, change, f"Asked {req.here.reference} to add your note.")
+    asked = AddNoteInput(text=text, by=_user(req), request_id=_trigger(req))
+    return lambda here: Sending(ADD_NOTE, asked, f"Asked {here.reference} to add your note.")
 
 
-async def snooze(req: CommandRequest) -> None:
+def snooze(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     minutes = duration_minutes(req.typed)
     if minutes is None or not 1 <= minutes <= SNOOZE_MAX_MINUTES:
         typed = f" (not `{escape(req.typed)}`)" if req.typed.strip() else ""
@@ -154,19 +200,20 @@ async def snooze(req: CommandRequest) -> None:
             f"Say how long, from a minute to 24 hours{typed}: `/incident snooze 30m`, "
             "`/incident snooze 2h`."
         )
-    change = SnoozeReminderInput(minutes=minutes, by=_user(req), request_id=_trigger(req))
-    told = f"Asked {req.here.reference} to hold its update reminder for {req.typed.strip()}."
-    await req.send(SNOOZE_REMINDER, change, told)
+    asked = SnoozeReminderInput(minutes=minutes, by=_user(req), request_id=_trigger(req))
+    told = f"to hold its update reminder for {req.typed.strip()}."
+    return lambda here: Sending(SNOOZE_REMINDER, asked, f"Asked {here.reference} {told}")
 
 
-async def page_oncall(req: CommandRequest) -> None:
-    change = PageOncallInput(by=_user(req), request_id=_trigger(req))
-    await req.send(PAGE_ONCALL, change, f"Asked {req.here.reference} to page on-call.")
+def page_oncall(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+    asked = PageOncallInput(by=_user(req), request_id=_trigger(req))
+    return lambda here: Sending(PAGE_ONCALL, asked, f"Asked {here.reference} to page on-call.")
 
 
 async def open_update_form(req: CommandRequest) -> None:
-    origin = FormOrigin(incident=req.here.incident_id, channel=req.command["channel_id"])
-    view = update_form(req.here, req.services.policy, origin, text=req.typed)
+    here = await req.here()
+    origin = FormOrigin(incident=here.incident_id, channel=req.command["channel_id"])
+    view = update_form(here, req.services.policy, origin, text=req.typed)
     await req.ack()  # then at once: the trigger_id lives 3 seconds
     await req.client.views_open(trigger_id=_trigger(req), view=view)
 
@@ -179,13 +226,14 @@ async def list_open(req: CommandRequest) -> None:
 
 
 async def show_help(req: CommandRequest) -> None:
-    if req.incident is None:
+    incident = await req.channel_incident()
+    if incident is None:
         await req.ack(text=HELP)
         return
     changes = [
         (s.usage, s.summary) for s in SUBCOMMANDS.values() if s.where is Where.INCIDENT_CHANNEL
     ]
-    await req.ack(text=incident_channel_help(req.incident.reference, changes))
+    await req.ack(text=incident_channel_help(incident.reference, changes))
 
 
 async def declare(req: CommandRequest) -> None:
@@ -200,28 +248,31 @@ SUBCOMMANDS = {
         "status <status> [note]",
         "moves it to investigating, identified, mitigated, resolved or closed",
         Where.INCIDENT_CHANNEL,
-        change_status,
+        change(change_status),
     ),
     "severity": Subcommand(
-        "severity <level>", "changes its severity", Where.INCIDENT_CHANNEL, change_severity
+        "severity <level>", "changes its severity", Where.INCIDENT_CHANNEL, change(change_severity)
     ),
     "role": Subcommand(
-        "role <role> @person", "gives someone a role in it", Where.INCIDENT_CHANNEL, assign_role
+        "role <role> @person",
+        "gives someone a role in it",
+        Where.INCIDENT_CHANNEL,
+        change(assign_role),
     ),
     "update": Subcommand(
         "update", "opens the form to post a status update", Where.INCIDENT_CHANNEL, open_update_form
     ),
     "note": Subcommand(
-        "note <text>", "adds a note to its timeline", Where.INCIDENT_CHANNEL, add_note
+        "note <text>", "adds a note to its timeline", Where.INCIDENT_CHANNEL, change(add_note)
     ),
     "snooze": Subcommand(
         "snooze <30m|2h>",
         "postpones the next update reminder (at most 24h)",
         Where.INCIDENT_CHANNEL,
-        snooze,
+        change(snooze),
     ),
     "page": Subcommand(
-        "page", "pages on-call through PagerDuty", Where.INCIDENT_CHANNEL, page_oncall
+        "page", "pages on-call through PagerDuty", Where.INCIDENT_CHANNEL, change(page_oncall)
     ),
     "list": Subcommand("list", "lists the open incidents", Where.ANYWHERE, list_open),
     "help": Subcommand("help", "shows the commands", Where.ANYWHERE, show_help),
@@ -230,23 +281,17 @@ SUBCOMMANDS = {
 ALIASES = {"declare": "new"}
 
 
-def subcommand(name: str, incident: IncidentSnapshot | None) -> Subcommand:
-    """The subcommand `name` names, if it may run here; Refused (with the choices) otherwise.
-    `/incident` alone is about the channel's incident if there is one, else it declares."""
+async def subcommand(name: str, channel_incident: ChannelIncident) -> Subcommand:
+    """The subcommand `name` names; Refused (with the choices) when there is none. `/incident`
+    alone is about the channel's incident if there is one, else it declares."""
     if not name:
-        name = "help" if incident is not None else "new"
+        name = "help" if await channel_incident() is not None else "new"
     found = SUBCOMMANDS.get(ALIASES.get(name, name))
     if found is None:
         raise Refused(
             f"Unknown subcommand `{escape(as_typed(name))}`. In an incident's channel: "
             f"{_names(Where.INCIDENT_CHANNEL)}; anywhere: {_names(Where.ANYWHERE)}. "
             "See `/incident help`."
-        )
-    if found.where is Where.INCIDENT_CHANNEL and incident is None:
-        raise Refused(
-            f"`/incident {name}` changes an incident, so it runs in that incident's "
-            "channel, and this channel is not one. Run it there; `/incident list` shows the open "
-            "incidents and their channels."
         )
     return found
 

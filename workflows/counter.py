@@ -23,12 +23,12 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.patches as patches
     from activities.records import RecordActivities
 
     # Payload types live outside the workflow module: the sandbox re-imports workflow modules per
     # run, and rebuilding pydantic schemas each time is costly.
     from fireline.models import AllocateNumbersInput, CounterState
-    from workflows import patches
     from workflows.activity_options import RECORD_FLOOR
 
 # Keys remembered for retried allocations; retries come within minutes, not thousands of incidents.

@@ -1,5 +1,5 @@
 """`/incident [subcommand]`: dispatched through the table in bot.subcommands, with the incident
-of the channel it was typed in resolved by the incident middleware."""
+of the channel it was typed in looked up when the subcommand needs it."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.command_text import split
-from bot.incident_context import INCIDENT, Middleware
+from bot.incident_context import ChannelIncident
+from bot.incident_lookup import IncidentLookup
 from bot.subcommands import CommandRequest, Services, subcommand
 
 
-def register(app: AsyncApp, services: Services, resolve_incident: Middleware) -> None:
-    @app.command("/incident", middleware=[resolve_incident])
+def register(app: AsyncApp, services: Services, incidents: IncidentLookup) -> None:
+    @app.command("/incident")
     async def incident_command(
         ack: AsyncAck,
         respond: AsyncRespond,
@@ -23,6 +24,6 @@ def register(app: AsyncApp, services: Services, resolve_incident: Middleware) ->
         client: AsyncWebClient,
     ) -> None:
         name, args = split(command.get("text") or "")
-        incident = context[INCIDENT]
-        request = CommandRequest(ack, respond, client, command, args, incident, services)
-        await subcommand(name, incident).run(request)
+        here = ChannelIncident(incidents, context.channel_id)
+        request = CommandRequest(ack, respond, client, command, name, args, here, services)
+        await (await subcommand(name, here)).run(request)

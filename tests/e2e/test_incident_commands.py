@@ -140,7 +140,10 @@ async def test_mistakes_are_answered_with_the_choices_and_change_nothing(
             assert shown == answer, text
 
         assert await stack.signals(incident.incident_id) == []
-        assert slack.responses() == []  # every answer was the acknowledgement itself
+        # A mistake in what was typed is answered in the ack; one only the incident can judge,
+        # after the ack, through the command's response_url.
+        judged = [response["body"]["text"] for response in slack.responses()]
+        assert judged == [answers["status"], answers["status fixed"]]
 
 
 async def test_a_move_is_refused_at_once_and_a_change_to_what_is_judged_by_the_workflow(

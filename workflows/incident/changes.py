@@ -16,6 +16,11 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.incident.lifecycle as lifecycle
+    import workflows.incident.oncall as oncall
+    import workflows.incident.paging as paging
+    import workflows.incident.reminders as reminders
+    import workflows.incident.status_channel as status_channel
     from activities.slack import SlackActivities
     from activities.types import (
         ArchiveChannelInput,
@@ -30,12 +35,12 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render import stakeholders
     from fireline.render.text import escape
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL
-    from workflows.incident import lifecycle, oncall, paging, reminders, status_channel
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState, QueuedChange
     from workflows.incident.steps import (
         best_effort,
         describe_channel,
+        upsert_feed_post,
         upsert_message,
         upsert_summary,
     )
@@ -303,7 +308,11 @@ async def _in_step(
     if topic:
         steps.append(best_effort("set the topic", describe_channel(state)))
     if state.feed_channel and incident.feed_ts and summary_changed:
-        steps.append(best_effort("update the feed post", _update_feed(state)))
+        steps.append(
+            best_effort(
+                "update the feed post", upsert_feed_post(state, summary="update the feed post")
+            )
+        )
     if state.feed_channel and incident.feed_ts and feed_thread:
         steps.append(
             best_effort("post the update to the feed", _feed_reply(state, event, feed_thread))
@@ -329,21 +338,6 @@ async def _say(state: IncidentState, event: str, blocks: render.Blocks, summary:
         summary=summary,
     )
     return result.problems()
-
-
-async def _update_feed(state: IncidentState) -> list[str]:
-    incident = state.incident
-    assert state.feed_channel is not None
-    await upsert_message(
-        state,
-        "feed",
-        state.feed_channel,
-        render.feed_blocks(incident),
-        BEST_EFFORT,
-        ts=incident.feed_ts,
-        summary="update the feed post",
-    )
-    return []
 
 
 async def _feed_reply(state: IncidentState, event: str, blocks: render.Blocks) -> list[str]:

@@ -8,11 +8,14 @@ workflow's details, and none holds back another.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.incident.status_channel as status_channel
+    import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import (
         BookmarkInput,
@@ -23,14 +26,13 @@ with workflow.unsafe.imports_passed_through():
     from fireline import search_attributes
     from fireline.models import ChannelRef
     from fireline.render import incident as render
-    from workflows import patches
     from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
-    from workflows.incident import status_channel
     from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import (
         best_effort,
         describe_channel,
+        upsert_feed_post,
         upsert_message,
         upsert_summary,
     )
@@ -82,7 +84,7 @@ async def _room_and_rest(state: IncidentState) -> list[list[str]]:
         best_effort("pin the summary", _pin_summary(state, summary.pin_failed)),
         best_effort("send the reporter a DM", _dm_reporter(state)),
         best_effort("send the commander a DM", _dm_commander(state)),
-        best_effort("post to the feed channel", _post_feed(state)),
+        best_effort("post to the feed channel", _announce_in_feed(state)),
         best_effort("reply under the source message", _reply_at_source(state)),
         best_effort("describe the channel", describe_channel(state)),
         *(
@@ -103,7 +105,7 @@ async def _room_then_rest(state: IncidentState) -> list[list[str]]:
     )
     rest = await asyncio.gather(
         best_effort("send the reporter a DM", _dm_reporter(state)),
-        best_effort("post to the feed channel", _post_feed(state)),
+        best_effort("post to the feed channel", _announce_in_feed(state)),
         best_effort("describe the channel", describe_channel(state)),
         best_effort("bookmark the links", _bookmark_links_in_turn(state)),
     )
@@ -212,22 +214,8 @@ async def _invite(state: IncidentState) -> list[str]:
     return result.problems
 
 
-async def _post_feed(state: IncidentState) -> list[str]:
-    incident = state.incident
-    feed = state.feed_channel
-    if incident.declaration.private or not feed:
-        return []
-    result = await upsert_message(
-        state,
-        "feed",
-        feed,
-        render.feed_blocks(incident),
-        BEST_EFFORT,
-        ts=incident.feed_ts,
-        summary="announce the incident in the feed channel",
-    )
-    incident.feed_ts = result.ts or incident.feed_ts
-    return result.problems(f"Could not post to <#{feed}>: ")
+def _announce_in_feed(state: IncidentState) -> Awaitable[list[str]]:
+    return upsert_feed_post(state, summary="announce the incident in the feed channel")
 
 
 async def _dm_reporter(state: IncidentState) -> list[str]:

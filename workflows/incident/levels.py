@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.incident.oncall as oncall
+    import workflows.incident.paging as paging
+    import workflows.incident.status_channel as status_channel
     from activities.slack import SlackActivities
     from activities.types import InviteInput
     from workflows.activity_options import BEST_EFFORT
-    from workflows.incident import oncall, paging, status_channel
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import best_effort
 

@@ -6,13 +6,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.patches as patches
     from activities.numbers import NumberActivities
     from activities.records import RecordActivities, is_number_taken
     from activities.slack import SlackActivities
     from activities.types import RenameChannelInput
     from fireline import search_attributes
     from fireline.models import RecordInput, RenumberInput
-    from workflows import patches
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL, RECORD
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import upsert_summary

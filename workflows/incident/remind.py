@@ -15,12 +15,12 @@ import contextlib
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.incident.reminders as reminders
     from fireline.models import ReminderKind
     from fireline.render import incident as render
     from fireline.render import operator
     from fireline.render import reminders as say
     from workflows.activity_options import BEST_EFFORT
-    from workflows.incident import reminders
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import best_effort, upsert_message, upsert_summary
 

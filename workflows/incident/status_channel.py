@@ -20,7 +20,12 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render import stakeholders as say
     from workflows.activity_options import BEST_EFFORT
     from workflows.incident.state import IncidentState
-    from workflows.incident.steps import best_effort, upsert_message, upsert_summary
+    from workflows.incident.steps import (
+        best_effort,
+        upsert_feed_post,
+        upsert_message,
+        upsert_summary,
+    )
 
 
 def wanted(state: IncidentState) -> bool:
@@ -63,7 +68,10 @@ async def show_in_feed(state: IncidentState) -> list[str]:
     by side with the status channel, so declaration calls this again once both are done."""
     if state.incident.status_channel is None or not (state.feed_channel and state.incident.feed_ts):
         return []
-    return await best_effort("show the status channel in the feed", _feed(state))
+    return await best_effort(
+        "show the status channel in the feed",
+        upsert_feed_post(state, summary="show the status channel in the feed post"),
+    )
 
 
 def relay(state: IncidentState, blocks: render.Blocks) -> list[Awaitable[list[str]]]:
@@ -119,17 +127,3 @@ async def _link(state: IncidentState) -> list[str]:
 
 async def _summary(state: IncidentState) -> list[str]:
     return (await upsert_summary(state, pin=False)).problems()
-
-
-async def _feed(state: IncidentState) -> list[str]:
-    assert state.feed_channel is not None
-    result = await upsert_message(
-        state,
-        "feed",
-        state.feed_channel,
-        render.feed_blocks(state.incident),
-        BEST_EFFORT,
-        ts=state.incident.feed_ts,
-        summary="show the status channel in the feed post",
-    )
-    return result.problems()

@@ -67,6 +67,26 @@ async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
     return result
 
 
+async def upsert_feed_post(state: IncidentState, *, summary: str) -> list[str]:
+    """The incident's post in the feed channel, posted once and kept current; private
+    incidents have none."""
+    incident = state.incident
+    feed = state.feed_channel
+    if incident.declaration.private or not feed:
+        return []
+    result = await upsert_message(
+        state,
+        "feed",
+        feed,
+        render.feed_blocks(incident),
+        BEST_EFFORT,
+        ts=incident.feed_ts,
+        summary=summary,
+    )
+    incident.feed_ts = result.ts or incident.feed_ts
+    return result.problems(f"Could not post to <#{feed}>: ")
+
+
 async def describe_channel(state: IncidentState) -> list[str]:
     """The channel's topic and description, from the incident as it is now."""
     incident = state.incident

@@ -13,11 +13,14 @@ import asyncio
 
 from temporalio import workflow
 
+# Passed through, so the sandbox does not run these modules again for every new workflow: only a
+# full module path passes (`from package import module` would load `module` in the sandbox).
 with workflow.unsafe.imports_passed_through():
+    import workflows.incident.changes as changes
+    import workflows.incident.reminders as reminders
+    import workflows.patches as patches
     from fireline import signals
     from fireline.models import DeclareIncidentInput, IncidentSnapshot, IncidentStatus
-    from workflows import patches
-    from workflows.incident import changes, reminders
     from workflows.incident.declare import declare
     from workflows.incident.record import keep_record
     from workflows.incident.remind import keep_reminding
