@@ -22,12 +22,14 @@ from activities.deadline import AttemptDeadlineInterceptor
 from activities.jira import JiraActivities
 from activities.notion_doc import NotionDocs
 from activities.numbers import NumberActivities
+from activities.pagerduty import PagerDutyActivities
 from activities.postmortem_doc import DocBackend, PostmortemDocActivities
 from activities.records import RecordActivities
 from activities.slack import SlackActivities
 from activities.slack_transcript import SlackTranscriptActivities
 from fireline.db.pool import connection_pool
 from fireline.integrations import Integrations, integrations
+from fireline.pagerduty import events_client, rest_client
 from fireline.settings import Settings
 from fireline.temporal import connect
 from workflows.counter import IncidentCounterWorkflow
@@ -84,6 +86,9 @@ def build_worker(
     jira, docs = tracking_activities(integrations(settings), notion)
     records = RecordActivities(db)
     numbers = NumberActivities(client, settings.temporal_task_queue)
+    pagerduty = PagerDutyActivities(
+        events_client(settings), rest_client(settings), settings.pagerduty_escalation_policy_ids
+    )
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
@@ -91,6 +96,7 @@ def build_worker(
         interceptors=[AttemptDeadlineInterceptor()],
         activities=[
             slack.create_incident_channel,
+            slack.create_status_channel,
             slack.rename_incident_channel,
             slack.describe_channel,
             slack.upsert_message,
@@ -99,6 +105,9 @@ def build_worker(
             slack.archive_channel,
             slack.add_bookmark,
             slack.invite_members,
+            slack.find_users_by_email,
+            pagerduty.send_page,
+            pagerduty.find_oncall,
             records.record_changes,
             records.record_incident,
             records.highest_incident_number,

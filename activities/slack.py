@@ -9,6 +9,8 @@ whole activity instead, and the activity looks before it acts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -21,7 +23,10 @@ from activities.types import (
     ArchiveChannelInput,
     BookmarkInput,
     CreateChannelInput,
+    CreateStatusChannelInput,
     DescribeChannelInput,
+    FindUsersInput,
+    FoundUsers,
     InviteInput,
     MessageResult,
     PinInput,
@@ -30,7 +35,7 @@ from activities.types import (
     TellUserInput,
     UpsertMessageInput,
 )
-from fireline.channel_name import incident_channel_name
+from fireline.channel_name import incident_channel_name, status_channel_name
 from fireline.models import ChannelRef
 
 METADATA_EVENT = "fireline_incident"
@@ -72,13 +77,37 @@ class SlackActivities:
         A refusal no retry can fix (a missing scope, a workspace restriction) is non-retryable,
         so the workflow can say so.
         """
+        names = (
+            incident_channel_name(input.number, input.title, attempt=attempt)
+            for attempt in range(1, MAX_NAME_ATTEMPTS + 1)
+        )
+        return await self._create_or_adopt(names, input.private, input.not_before, input.number)
+
+    @activity.defn(name="create_status_channel")
+    async def create_status_channel(self, input: CreateStatusChannelInput) -> ChannelRef:
+        """The stakeholders' public channel `inc-<n>-status`, created or adopted as the incident
+        channel is (never the incident channel itself)."""
+        names = (
+            status_channel_name(input.number, attempt=attempt)
+            for attempt in range(1, MAX_NAME_ATTEMPTS + 1)
+        )
+        return await self._create_or_adopt(
+            names, False, input.not_before, input.number, not_id=input.incident_channel_id
+        )
+
+    async def _create_or_adopt(
+        self,
+        names: Iterable[str],
+        private: bool,
+        not_before: datetime,
+        number: int,
+        *,
+        not_id: str | None = None,
+    ) -> ChannelRef:
         me = await self._me()
-        for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
-            name = incident_channel_name(input.number, input.title, attempt=attempt)
+        for name in names:
             try:
-                created = await self._client.conversations_create(
-                    name=name, is_private=input.private
-                )
+                created = await self._client.conversations_create(name=name, is_private=private)
                 return await self._channel_ref(created["channel"])
             except SlackApiError as err:
                 failure = classify(err)
@@ -89,13 +118,14 @@ class SlackActivities:
             existing = await self._find_channel(name)
             if (
                 existing is not None
+                and existing.get("id") != not_id
                 and existing.get("creator") == me["user_id"]
-                and bool(existing.get("is_private")) == input.private
+                and bool(existing.get("is_private")) == private
                 and not existing.get("is_archived")
-                and float(existing.get("created", 0)) >= input.not_before.timestamp() - 60
+                and float(existing.get("created", 0)) >= not_before.timestamp() - 60
             ):
                 return await self._channel_ref(existing)
-        raise RuntimeError(f"every channel name for INC-{input.number} is taken")
+        raise RuntimeError(f"every channel name for INC-{number} is taken")
 
     async def _find_channel(self, name: str) -> dict[str, Any] | None:
         # slack_sdk follows next_cursor when its response is iterated.
@@ -303,3 +333,23 @@ class SlackActivities:
             if failure.get("error") != "already_in_channel"
         ]
         return StepResult(problems=problems)
+
+    @activity.defn(name="find_users_by_email")
+    async def find_users_by_email(self, input: FindUsersInput) -> FoundUsers:
+        """The active Slack user of each email (users.lookupByEmail); a read, safe to repeat."""
+        found = FoundUsers()
+        for email in dict.fromkeys(input.emails):
+            try:
+                response = await self._client.users_lookupByEmail(email=email)
+            except SlackApiError as err:
+                failure = classify(err)
+                if failure.code != "users_not_found":
+                    failure.give_up(err)
+                found.missing.append(email)
+                continue
+            user = response["user"]
+            if user.get("deleted") or user.get("is_bot"):
+                found.missing.append(email)
+            else:
+                found.user_ids[email] = str(user["id"])
+        return found

@@ -17,6 +17,14 @@ class CreateChannelInput(BaseModel):
     not_before: datetime
 
 
+class CreateStatusChannelInput(BaseModel):
+    number: int
+    # A channel created before this moment cannot be this incident's (checked on name_taken).
+    not_before: datetime
+    # The incident's own channel, never adopted as its status channel (its title may be "status").
+    incident_channel_id: str
+
+
 class RenameChannelInput(BaseModel):
     channel_id: str
     # The incident's new number, after the record found its old one taken.
@@ -92,3 +100,14 @@ class TellUserInput(BaseModel):
 
 class ArchiveChannelInput(BaseModel):
     channel_id: str
+
+
+class FindUsersInput(BaseModel):
+    emails: list[str]
+
+
+class FoundUsers(BaseModel):
+    # Email -> Slack user id, for each email an active Slack user has.
+    user_ids: dict[str, str] = Field(default_factory=dict)
+    # Emails no active Slack user has.
+    missing: list[str] = Field(default_factory=list)

@@ -36,6 +36,7 @@ from fireline.signals import (
     ASSIGN_ROLE,
     CHANGE_SEVERITY,
     CHANGE_STATUS,
+    PAGE_ONCALL,
     REFRESH_POSTMORTEM,
     SNOOZE_MAX_MINUTES,
     SNOOZE_REMINDER,
@@ -45,6 +46,7 @@ from fireline.signals import (
     Change,
     ChangeSeverityInput,
     ChangeStatusInput,
+    PageOncallInput,
     RefreshPostmortemInput,
     SnoozeReminderInput,
 )
@@ -223,6 +225,11 @@ def snooze(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     return lambda here: Sending(SNOOZE_REMINDER, asked, f"Asked {here.reference} {told}")
 
 
+def page_oncall(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+    asked = PageOncallInput(by=_user(req), request_id=_trigger(req))
+    return lambda here: Sending(PAGE_ONCALL, asked, f"Asked {here.reference} to page on-call.")
+
+
 async def open_update_form(req: CommandRequest) -> None:
     here = await req.here()
     origin = FormOrigin(incident=here.incident_id, channel=req.command["channel_id"])
@@ -295,6 +302,9 @@ SUBCOMMANDS = {
         "writes the postmortem's timeline again from the incident and its channel",
         Where.INCIDENT_CHANNEL,
         change(refresh_postmortem),
+    ),
+    "page": Subcommand(
+        "page", "pages on-call through PagerDuty", Where.INCIDENT_CHANNEL, change(page_oncall)
     ),
     "list": Subcommand("list", "lists the open incidents", Where.ANYWHERE, list_open),
     "help": Subcommand("help", "shows the commands", Where.ANYWHERE, show_help),

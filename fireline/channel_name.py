@@ -26,3 +26,8 @@ def incident_channel_name(number: int, title: str, *, attempt: int = 1) -> str:
     room = MAX_LENGTH - len(prefix) - len(suffix) - 1
     slug = slugify(title)[:room].rstrip("-_")
     return f"{prefix}-{slug}{suffix}" if slug else f"{prefix}{suffix}"
+
+
+def status_channel_name(number: int, *, attempt: int = 1) -> str:
+    """`inc-<number>-status`, the stakeholders' channel; `-<attempt>` as for incident channels."""
+    return f"inc-{number}-status" + (f"-{attempt}" if attempt > 1 else "")

@@ -121,6 +121,8 @@ class IncidentSnapshot(BaseModel):
     status: IncidentStatus = IncidentStatus.INVESTIGATING
     declared_at: datetime
     channel: ChannelRef | None = None
+    # The stakeholders' channel, for levels with `status_channel` (never for private incidents).
+    status_channel: ChannelRef | None = None
     summary_ts: str | None = None
     feed_ts: str | None = None
     workflow_url: str

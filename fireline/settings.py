@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     # Comma-separated browser origins of the Temporal UI; unset means TEMPORAL_UI_URL's origin.
     codec_cors_origins: Annotated[list[str], NoDecode] | None = None
 
+    # PagerDuty: the Events API v2 integration key turns paging on; the REST API token and the
+    # escalation policies turn the on-call lookup on. The clients accept https:// URLs only.
+    pagerduty_routing_key: SecretStr | None = None
+    pagerduty_api_token: SecretStr | None = None
+    pagerduty_escalation_policy_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    pagerduty_events_url: AnyHttpUrl = AnyHttpUrl("https://events.pagerduty.com")
+    pagerduty_api_url: AnyHttpUrl = AnyHttpUrl("https://api.pagerduty.com")
+
     # How long the bot keeps trying to start a declaration while Temporal is unreachable.
     declare_retry_seconds: float = Field(default=60.0, gt=0)
     declare_delay_notice_seconds: float = Field(default=5.0, ge=0)
@@ -110,6 +118,20 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("pagerduty_escalation_policy_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("pagerduty_events_url", "pagerduty_api_url")
+    @classmethod
+    def _https(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        if value.scheme != "https":
+            raise ValueError("must be an https:// URL (the PagerDuty client refuses any other)")
         return value
 
     @property

@@ -22,6 +22,7 @@ ADD_NOTE = "add_note"
 SNOOZE_REMINDER = "snooze_reminder"
 ADD_FOLLOWUP = "add_followup"
 REFRESH_POSTMORTEM = "refresh_postmortem"
+PAGE_ONCALL = "page_oncall"
 # The longest snooze: a day; the bot and the workflow both hold to it.
 SNOOZE_MAX_MINUTES = 24 * 60
 
@@ -70,3 +71,7 @@ class AddFollowupInput(Change):
 
 class RefreshPostmortemInput(Change):
     """Write the postmortem's timeline again from the incident and its channel."""
+
+
+class PageOncallInput(Change):
+    """Page on-call through PagerDuty for an incident whose level did not."""

@@ -4,7 +4,12 @@ import pytest
 
 from tests.fakes.slack import FakeSlack
 
-pytest_plugins = ["tests.fixtures.temporal", "tests.fixtures.postgres", "tests.fixtures.outbox"]
+pytest_plugins = [
+    "tests.fixtures.temporal",
+    "tests.fixtures.postgres",
+    "tests.fixtures.outbox",
+    "tests.fixtures.pagerduty",
+]
 
 
 @pytest.fixture(scope="session")

@@ -48,8 +48,24 @@ REQUIRED_ENV = {
 
 # Optional settings whose empty value is a wrong value (SLACK_APP_TOKEN="" fails validation and
 # SEVERITY_POLICY_FILE="" is the path "."): compose must leave them unset when the host has none.
-PASS_THROUGH_ONLY = ("SLACK_APP_TOKEN", "SEVERITY_POLICY_FILE", "SLACK_FEED_CHANNEL")
-SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FIRELINE_ENCRYPTION_KEYS")
+PASS_THROUGH_ONLY = (
+    "SLACK_APP_TOKEN",
+    "SEVERITY_POLICY_FILE",
+    "SLACK_FEED_CHANNEL",
+    "PAGERDUTY_ROUTING_KEY",
+    "PAGERDUTY_API_TOKEN",
+    "PAGERDUTY_ESCALATION_POLICY_IDS",
+    "PAGERDUTY_EVENTS_URL",
+    "PAGERDUTY_API_URL",
+)
+SECRETS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "FIRELINE_ENCRYPTION_KEYS",
+    "PAGERDUTY_ROUTING_KEY",
+    "PAGERDUTY_API_TOKEN",
+)
 
 # The contract between the Slack app and the code: every Web API method and event Fireline uses
 # and the bot scope it needs.

@@ -151,6 +151,22 @@ def test_codec_cors_origins(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().codec_origins == ["https://a.example.com", "https://b.example.com"]
 
 
+def test_pagerduty_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert settings.pagerduty_routing_key is None and settings.pagerduty_api_token is None
+    assert str(settings.pagerduty_events_url) == "https://events.pagerduty.com/"
+    assert str(settings.pagerduty_api_url) == "https://api.pagerduty.com/"
+    monkeypatch.setenv("PAGERDUTY_ROUTING_KEY", "k" * 32)
+    monkeypatch.setenv("PAGERDUTY_API_TOKEN", "u+token")
+    monkeypatch.setenv("PAGERDUTY_ESCALATION_POLICY_IDS", "PEP1, PEP2,")
+    monkeypatch.setenv("PAGERDUTY_EVENTS_URL", "https://events.eu.pagerduty.com")
+    settings = load_settings()
+    assert settings.pagerduty_escalation_policy_ids == ["PEP1", "PEP2"]
+    assert str(settings.pagerduty_events_url) == "https://events.eu.pagerduty.com/"
+    message = error_for(monkeypatch, "PAGERDUTY_API_URL", "http://127.0.0.1:9999")
+    assert message.startswith("PAGERDUTY_API_URL: ") and "https://" in message
+
+
 def test_require_database_url() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings().require_database_url()

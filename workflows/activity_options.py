@@ -79,3 +79,23 @@ TRACKING_SECTION: ActivityOptions = {
 }
 
 TRACKING_REFUSED_RETRY = timedelta(minutes=30)
+
+# Events to PagerDuty: retried until PagerDuty accepts them, since every event carries the
+# incident's dedup key and a repeat adds to the same alert; the workflow tells the channel when a
+# page has not gone through for minutes. Each attempt is one request (fireline/pagerduty.py).
+PAGING: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=15),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+    ),
+}
+
+# Reading who is on call (REST API, a few pages): given up after a while like other best-effort
+# steps, with room for the pages within one attempt.
+ONCALL_LOOKUP: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "schedule_to_close_timeout": timedelta(minutes=15),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+    ),
+}

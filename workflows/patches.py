@@ -35,3 +35,7 @@ POSTMORTEM_AND_TICKET = "postmortem-and-ticket"
 # Stage: patch. The pinned summary is updated one call at a time, each rendered when its turn
 # comes: two updates in flight could reach Slack out of order and leave an older summary pinned.
 SUMMARY_ONE_AT_A_TIME = "summary-one-at-a-time"
+
+# Stage: patch. The level steps run at declaration too (before it, only at promotion), and
+# include paging on-call through PagerDuty, inviting the on-call people and the status channel.
+PAGING_AND_STATUS_CHANNEL = "paging-and-status-channel"

@@ -170,6 +170,9 @@ async def _write_incident(
     links = [("temporal", snapshot.workflow_url, "Temporal workflow")]
     if channel is not None and channel.url:
         links.append(("slack_channel", channel.url, f"#{channel.name}"))
+    status = snapshot.status_channel
+    if status is not None and status.url:
+        links.append(("slack_status_channel", status.url, f"#{status.name}"))
     if declaration.source_permalink:
         links.append(("source_message", declaration.source_permalink, "Source message"))
     for kind, url, title in links:

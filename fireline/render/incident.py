@@ -122,6 +122,8 @@ def _links(incident: IncidentSnapshot) -> dict[str, Any]:
     links = [f"<{incident.workflow_url}|Workflow in Temporal>"]
     if incident.channel is not None:
         links.append(f"<#{incident.channel.id}>")
+    if incident.status_channel is not None:
+        links.append(f"Stakeholder updates: <#{incident.status_channel.id}>")
     if incident.declaration.source_permalink:
         links.append(f"<{incident.declaration.source_permalink}|Source message>")
     links += tracking_links(incident)

@@ -132,8 +132,8 @@ async def test_mistakes_are_answered_with_the_choices_and_change_nothing(
             "note": "Write the note after the command: `/incident note <text>`.",
             "note " + "x" * 3001: "Keep the note to 3000 characters (it has 3001).",
             "fr&lt;b&gt; now": "Unknown subcommand `fr&lt;b&gt;`. In an incident's channel: "
-            "status, severity, role, update, note, snooze, followup, postmortem; anywhere: list, "
-            "help, new. "
+            "status, severity, role, update, note, snooze, followup, postmortem, page; anywhere: "
+            "list, help, new. "
             "See `/incident help`.",
         }
         for text, answer in answers.items():

@@ -60,7 +60,7 @@ async def test_postgres_down_for_30s(
         assert stack.artifact_counts(incident) == ONCE
 
 
-def worker_process(stack: Stack) -> subprocess.Popen[bytes]:
+def worker_process(stack: Stack, **extra_env: str) -> subprocess.Popen[bytes]:
     settings = stack.settings
     env = {
         **os.environ,
@@ -71,6 +71,7 @@ def worker_process(stack: Stack) -> subprocess.Popen[bytes]:
         "SLACK_API_URL": stack.fake.api_url,
         "SLACK_FEED_CHANNEL": stack.feed,
         "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        **extra_env,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "fireline", "worker"],

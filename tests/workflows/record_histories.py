@@ -20,6 +20,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.pagerduty_types import OnCallPerson
 from fireline import signals
 from fireline.models import AllocateNumbersInput, CounterState
 from tests.fixtures.temporal import add_search_attributes
@@ -124,6 +125,44 @@ async def record_reminders(env: WorkflowEnvironment) -> None:
         await save(handle, "incident_reminded")
 
 
+async def record_paging(env: WorkflowEnvironment) -> None:
+    """A SEV3 incident paged with /incident page (who is on call invited, one not found in
+    Slack), promoted to SEV1 (its status channel), updated, resolved (the alert resolved),
+    reopened (a new alert) and closed with both channels archived."""
+    fakes = FakeActivities(
+        paging_on=True,
+        oncall=[
+            OnCallPerson(pagerduty_id="PA", name="Ada", email="ada@example.com"),
+            OnCallPerson(pagerduty_id="PC", name="Cy", email="cy@elsewhere.example"),
+        ],
+        slack_emails={"ada@example.com": "UADA"},
+    )
+    input = declare_input()
+    assert input.policy is not None
+    level = input.policy.level("SEV3")
+    assert level is not None
+    input.severity, input.declaration.severity = level, "SEV3"
+    input.policy.archive_on_close = True
+    sent = [
+        (signals.PAGE_ONCALL, signals.PageOncallInput(by="UA")),
+        (signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity="SEV1", by="UA")),
+        (signals.POST_UPDATE, signals.PostUpdateInput(text="rolling back", by="UA")),
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="resolved", by="UA")),
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="identified", by="UB")),
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="closed", by="UA")),
+    ]
+    async with Worker(
+        env.client, task_queue=QUEUE, workflows=[IncidentWorkflow], activities=fakes.all()
+    ):
+        handle = await env.client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=QUEUE
+        )
+        for name, change in sent:
+            await handle.signal(name, change)
+        await handle.result()
+        await save(handle, "incident_paged")
+
+
 async def record_counter(client: Client) -> None:
     """Allocations (one after a collision) that read the record's highest number, then
     continue-as-new. counter_continued_as_new.json predates reading the record: kept, not
@@ -170,6 +209,7 @@ async def main() -> None:
         await record_incident(env, taken, "incident_renumbered", recorded=True)
         await record_lifecycle(env)
         await record_reminders(env)
+        await record_paging(env)
         await record_counter(env.client)
     finally:
         await env.shutdown()

@@ -207,6 +207,7 @@ async def test_promotion_runs_what_the_new_level_adds_once_and_demotion_undoes_n
         description = await handle.describe()
 
     assert incident.severity.name == "SEV1"
+    assert fakes.calls["status_channel"] == 1
     assert description.typed_search_attributes[search_attributes.INCIDENT_SEVERITY] == "SEV1"
     lead_invites = [invite for invite in fakes.invites if "ULEAD" in invite.user_ids]
     assert len(lead_invites) == 1

@@ -13,12 +13,23 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.pagerduty_errors import REFUSED
+from activities.pagerduty_types import (
+    OnCallInput,
+    OnCallPerson,
+    OnCallResult,
+    PageInput,
+    PageResult,
+)
 from activities.records import NUMBER_TAKEN
 from activities.types import (
     ArchiveChannelInput,
     BookmarkInput,
     CreateChannelInput,
+    CreateStatusChannelInput,
     DescribeChannelInput,
+    FindUsersInput,
+    FoundUsers,
     InviteInput,
     MessageResult,
     PinInput,
@@ -53,6 +64,11 @@ class FakeActivities:
         pin_fails: bool = False,
         channel_refusals: int = 0,
         taken_numbers: frozenset[int] = frozenset(),
+        page_failures: int = 0,
+        page_refused: bool = False,
+        paging_on: bool = False,
+        oncall: list[OnCallPerson] | None = None,
+        slack_emails: dict[str, str] | None = None,
     ) -> None:
         self.calls: Counter[str] = Counter()
         self.messages: list[UpsertMessageInput] = []
@@ -62,6 +78,7 @@ class FakeActivities:
         self.records: list[IncidentSnapshot] = []
         self.events: list[TimelineEvent] = []
         self.told: list[TellUserInput] = []
+        self.archived: list[str] = []
         self._record_failures = record_failures
         # Numbers the record holds for other incidents.
         self._taken_numbers = taken_numbers
@@ -70,6 +87,15 @@ class FakeActivities:
         self._pin_fails = pin_fails
         # When (workflow time) each step was scheduled, by step name.
         self.scheduled: dict[str, datetime] = {}
+        # PagerDuty: every event attempt, the accepted ones, and how the stand-in answers.
+        self.page_attempts: list[PageInput] = []
+        self.pages: list[PageInput] = []
+        self._page_failures = page_failures
+        self._page_refused = page_refused
+        self._paging_on = paging_on
+        # None: the on-call lookup is off.
+        self._oncall = oncall
+        self._slack_emails = slack_emails or {}
 
     def all(self) -> list[object]:
         @activity.defn(name="create_incident_channel")
@@ -82,6 +108,12 @@ class FakeActivities:
                     non_retryable=True,
                 )
             return ChannelRef(id="C42", name="inc-42-x", url="https://fake/archives/C42")
+
+        @activity.defn(name="create_status_channel")
+        async def create_status_channel(input: CreateStatusChannelInput) -> ChannelRef:
+            self.calls["status_channel"] += 1
+            name = f"inc-{input.number}-status"
+            return ChannelRef(id="CSTATUS", name=name, url="https://fake/archives/CSTATUS")
 
         @activity.defn(name="rename_incident_channel")
         async def rename_channel(input: RenameChannelInput) -> ChannelRef:
@@ -141,13 +173,46 @@ class FakeActivities:
         @activity.defn(name="archive_channel")
         async def archive(input: ArchiveChannelInput) -> None:
             self.calls["archive"] += 1
+            self.archived.append(input.channel_id)
 
         @activity.defn(name="renumber_incident")
         async def renumber(input: RenumberInput) -> int:
             return input.taken + 1
 
+        @activity.defn(name="send_page")
+        async def send_page(input: PageInput) -> PageResult:
+            self.page_attempts.append(input)
+            if self._page_refused:
+                raise ApplicationError(
+                    "PagerDuty answered 400 (Invalid routing key): check PAGERDUTY_ROUTING_KEY",
+                    type=REFUSED,
+                    non_retryable=True,
+                )
+            if len(self.page_attempts) <= self._page_failures:
+                raise ConnectionError("PagerDuty is unreachable")
+            if self._paging_on:
+                self.pages.append(input)
+            return PageResult(sent=self._paging_on)
+
+        @activity.defn(name="find_oncall")
+        async def find_oncall(input: OnCallInput) -> OnCallResult:
+            self.calls["find_oncall"] += 1
+            if self._oncall is None:
+                return OnCallResult(configured=False)
+            return OnCallResult(configured=True, people=self._oncall)
+
+        @activity.defn(name="find_users_by_email")
+        async def find_users(input: FindUsersInput) -> FoundUsers:
+            return FoundUsers(
+                user_ids={
+                    e: self._slack_emails[e] for e in input.emails if e in self._slack_emails
+                },
+                missing=[e for e in input.emails if e not in self._slack_emails],
+            )
+
         return [
             create_channel,
+            create_status_channel,
             rename_channel,
             describe,
             upsert,
@@ -158,6 +223,9 @@ class FakeActivities:
             tell,
             archive,
             renumber,
+            send_page,
+            find_oncall,
+            find_users,
         ]
 
 

@@ -18,10 +18,15 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     import fireline.render.changes as say
     import fireline.render.incident as render
+    import fireline.render.paging as paging_say
+    import fireline.render.stakeholders as stakeholders
     import fireline.search_attributes as search_attributes
     import fireline.signals as signals
     import workflows.incident.lifecycle as lifecycle
+    import workflows.incident.oncall as oncall
+    import workflows.incident.paging as paging
     import workflows.incident.reminders as reminders
+    import workflows.incident.status_channel as status_channel
     import workflows.incident.tracking as tracking
     from activities.slack import SlackActivities
     from activities.types import (
@@ -70,6 +75,7 @@ async def change_status(state: IncidentState, change: signals.ChangeStatusInput)
     before = state.incident.status
     moved = _judge_move(before, target)
     _move(state, moved)
+    paging.sync(state, change.by)
     state.add_event(
         "status_changed", change.by, old=before.value, new=target.value, text=change.note
     )
@@ -79,6 +85,7 @@ async def change_status(state: IncidentState, change: signals.ChangeStatusInput)
         say.status_changed(state.incident, change.by, before, change.note),
         topic=True,
         summary=f"say in {state.where()} that the status is {target.value}",
+        also=status_channel.relay(state, stakeholders.status_changed(state.incident)),
     )
 
 
@@ -89,6 +96,7 @@ async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> 
     moved = _judge_move(before, target) if target is not before else None
     if moved is not None:
         _move(state, moved)
+        paging.sync(state, change.by)
         state.add_event(
             "status_changed", change.by, old=before.value, new=target.value, text=change.text
         )
@@ -105,6 +113,7 @@ async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> 
         topic=moved is not None,
         summary=f"post the update in {state.where()}",
         feed_thread=blocks,
+        also=status_channel.relay(state, stakeholders.update_posted(incident, change.text)),
     )
 
 
@@ -133,7 +142,7 @@ async def change_severity(state: IncidentState, change: signals.ChangeSeverityIn
         summary=f"say in {state.where()} that the severity is {level.name}",
     )
     if promoted:
-        await run_level_steps(state)
+        await run_level_steps(state, change.by)
 
 
 async def assign_role(state: IncidentState, change: signals.AssignRoleInput) -> None:
@@ -210,6 +219,31 @@ async def refresh_postmortem(state: IncidentState, change: signals.RefreshPostmo
         raise Refused(refusal)
 
 
+async def page_oncall(state: IncidentState, change: signals.PageOncallInput) -> None:
+    """Page on-call for an incident whose level did not (or page again after a refusal)."""
+    incident = state.incident
+    if not state.level_steps_at_declaration:
+        raise Refused(
+            f"{incident.reference} was declared before Fireline paged; page on-call in PagerDuty."
+        )
+    if incident.status not in paging.UNRESOLVED:
+        raise Refused(f"{incident.reference} is {incident.status.value}: reopen it first.")
+    if state.page.open:
+        raise Refused(f"On-call is already paged for {incident.reference}.")
+    state.add_event("page_requested", change.by)
+    paging.request(state, change.by, asked=True)
+    also = []
+    if oncall.wanted(state, any_level=True):
+        also.append(best_effort("bring in who is on call", oncall.bring_in(state, change.by)))
+    await _in_step(
+        state,
+        paging_say.page_requested(incident, change.by),
+        summary=f"say in {state.where()} that on-call is paged",
+        summary_changed=False,
+        also=also,
+    )
+
+
 def _restart_reminder(state: IncidentState, kind: ReminderKind) -> None:
     if state.reminding:
         reminders.restart(state.incident, state.policy, kind, workflow.now())
@@ -225,6 +259,7 @@ _HANDLERS: dict[str, tuple[type[signals.Change], _Handler]] = {
     signals.SNOOZE_REMINDER: (signals.SnoozeReminderInput, snooze_reminder),
     signals.ADD_FOLLOWUP: (signals.AddFollowupInput, add_followup),
     signals.REFRESH_POSTMORTEM: (signals.RefreshPostmortemInput, refresh_postmortem),
+    signals.PAGE_ONCALL: (signals.PageOncallInput, page_oncall),
 }
 
 
@@ -384,10 +419,13 @@ async def _tell_user(state: IncidentState, channel: str, user: str, text: str) -
 
 
 async def close(state: IncidentState) -> None:
-    """A closed incident's last effect: its channel archived when the policy says so."""
+    """A closed incident's last effects: its PagerDuty alert resolved, its channel archived when
+    the policy says so."""
+    await paging.settled(state)
     channel = state.incident.channel
     if channel is None or not (state.policy and state.policy.archive_on_close):
         return
+    await status_channel.archive(state)
     await best_effort(
         "archive the channel",
         _archive(state, channel.id),

@@ -16,6 +16,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     import fireline.render.incident as render
     import fireline.search_attributes as search_attributes
+    import workflows.incident.status_channel as status_channel
     import workflows.incident.tracking as tracking
     import workflows.patches as patches
     from activities.slack import SlackActivities
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from fireline.models import ChannelRef
     from workflows.activity_options import BEST_EFFORT, CHANNEL_REFUSED_RETRY, ESSENTIAL
+    from workflows.incident.levels import run_level_steps
     from workflows.incident.state import IncidentState
     from workflows.incident.steps import (
         best_effort,
@@ -49,6 +51,8 @@ async def declare(state: IncidentState) -> None:
             [search_attributes.INCIDENT_CHANNEL.value_set(channel.id)]
         )
     steps = await (_room_and_rest(state) if side_by_side else _room_then_rest(state))
+    if state.level_steps_at_declaration:
+        steps.append(await status_channel.show_in_feed(state))
     tracking.begin(state)  # the postmortem doc and the Jira issue, in the background
     problems = [problem for step in steps for problem in step]
     if problems:
@@ -72,6 +76,7 @@ async def _room_and_rest(state: IncidentState) -> list[list[str]]:
     only the summary to exist and runs side by side after it, so a step that keeps failing (a
     pin Slack refuses, invites, a feed the bot is not in) holds back none of the others."""
     incident = state.incident
+    reporter = incident.declaration.reporter_id
     invites = asyncio.create_task(best_effort("invite the responders", _invite(state)))
     summary = await upsert_summary(state, pin=True)
     bookmarks = [(f"{incident.reference} in Temporal", incident.workflow_url)]
@@ -88,6 +93,7 @@ async def _room_and_rest(state: IncidentState) -> list[list[str]]:
             best_effort(f"bookmark {title}", _bookmark(state, title, link))
             for title, link in bookmarks
         ),
+        *([run_level_steps(state, reporter)] if state.level_steps_at_declaration else []),
     )
     return [summary.problems(SUMMARY_NOT_POSTED), await invites, *rest]
 

@@ -2,8 +2,8 @@
 
 A list the workflow walks, not one `if` per step: each step says whether the incident's current
 level still wants it and remembers in the state what it did, so a promotion runs only what the
-new level adds and a demotion undoes nothing. Paging, the status channel, the postmortem doc and
-the ticket join this list as they are built.
+new level adds and a demotion undoes nothing. Paging, the on-call people, the status channel are
+here; the postmortem doc and the ticket join this list as they are built.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.incident.oncall as oncall
+    import workflows.incident.paging as paging
+    import workflows.incident.status_channel as status_channel
     import workflows.incident.tracking as tracking
     from activities.slack import SlackActivities
     from activities.types import InviteInput
@@ -27,7 +30,8 @@ with workflow.unsafe.imports_passed_through():
 class LevelStep:
     what: str  # "invite the level's people": said when it is given up on
     wanted: Callable[[IncidentState], bool]
-    run: Callable[[IncidentState], Awaitable[list[str]]]
+    # Runs the step for the incident, crediting the person whose declaration or promotion it is.
+    run: Callable[[IncidentState, str], Awaitable[list[str]]]
 
 
 def _uninvited(state: IncidentState) -> list[str]:
@@ -38,7 +42,7 @@ def _uninvited(state: IncidentState) -> list[str]:
     return [user for user in incident.severity.invite if user not in state.level_invited]
 
 
-async def _invite_level(state: IncidentState) -> list[str]:
+async def _invite_level(state: IncidentState, by: str) -> list[str]:
     incident = state.incident
     assert incident.channel is not None
     users = _uninvited(state)
@@ -52,16 +56,37 @@ async def _invite_level(state: IncidentState) -> list[str]:
     return result.problems
 
 
+def _page_wanted(state: IncidentState) -> bool:
+    """The level pages on-call and nobody asked yet (incidents from before paging never page)."""
+    return (
+        state.level_steps_at_declaration
+        and state.incident.severity.page_oncall
+        and not state.page.wanted
+    )
+
+
+async def _page(state: IncidentState, by: str) -> list[str]:
+    # Paging runs in its own task and says itself how it went: declaration waits for none of it.
+    paging.request(state, by)
+    return []
+
+
 LEVEL_STEPS = [
     LevelStep(
         "invite the people of the level", lambda state: bool(_uninvited(state)), _invite_level
     ),
     LevelStep("make the postmortem doc and the Jira issue", tracking.wanted, tracking.start_step),
+    LevelStep("page on-call", _page_wanted, _page),
+    LevelStep("bring in who is on call", oncall.wanted, oncall.bring_in),
+    LevelStep("open the status channel", status_channel.wanted, status_channel.open_channel),
 ]
 
 
-async def run_level_steps(state: IncidentState) -> list[str]:
-    """Run every step the incident's level wants and has not had; returns what was given up."""
+async def run_level_steps(state: IncidentState, by: str) -> list[str]:
+    """Run every step the incident's level wants and has not had, crediting `by`; returns what
+    was given up."""
     wanted = [step for step in LEVEL_STEPS if step.wanted(state)]
-    results = await asyncio.gather(*(best_effort(step.what, step.run(state)) for step in wanted))
+    results = await asyncio.gather(
+        *(best_effort(step.what, step.run(state, by)) for step in wanted)
+    )
     return [problem for problems in results for problem in problems]

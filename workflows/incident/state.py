@@ -28,6 +28,24 @@ class QueuedChange(BaseModel):
     payload: dict[str, Any]
 
 
+class PageState(BaseModel):
+    """The incident's PagerDuty alert as far as PagerDuty accepted it (see paging.py)."""
+
+    # On-call should be paged for this incident (its level, a promotion or /incident page).
+    wanted: bool = False
+    # PagerDuty accepted a trigger and no resolve since: the alert is open.
+    open: bool = False
+    # Who the next page or resolve is credited to in the timeline.
+    by: str = ""
+    # Someone asked for the page (`/incident page`): paging being off is said, once.
+    asked: bool = False
+    # The on-call people were looked up (once per incident) and whom that brought in.
+    oncall_looked_up: bool = False
+    oncall_invited: list[str] = Field(default_factory=list)
+    # The notes about the page in the incident channel, step -> message ts, kept up to date.
+    notes: dict[str, str] = Field(default_factory=dict)
+
+
 class IncidentState(BaseModel):
     # What queries return and the record stores.
     incident: IncidentSnapshot
@@ -52,6 +70,12 @@ class IncidentState(BaseModel):
     reminders_sent: int = 0
     # The postmortem doc and the Jira issue (workflows/incident/tracking.py).
     tracking: TrackingState = Field(default_factory=TrackingState)
+    # Level steps run at declaration too, and page on-call and open the status channel: False
+    # for incidents started before them (patches.PAGING_AND_STATUS_CHANNEL).
+    level_steps_at_declaration: bool = False
+    page: PageState = Field(default_factory=PageState)
+    # The events sent to PagerDuty, one after the other (see paging.sync).
+    _paging: asyncio.Task[None] | None = PrivateAttr(default=None)
     # What changes still have to say and show, one change after the other (see `afterwards`).
     _aftermath: asyncio.Task[None] | None = PrivateAttr(default=None)
     # Held while the pinned summary is being updated (steps.upsert_summary).

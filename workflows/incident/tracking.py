@@ -77,7 +77,7 @@ def wanted(state: IncidentState) -> bool:
     return doc or issue
 
 
-async def start_step(state: IncidentState) -> list[str]:
+async def start_step(state: IncidentState, by: str) -> list[str]:
     """The level step (levels.py): starts the work and returns at once."""
     start(state)
     return []

@@ -45,6 +45,7 @@ class IncidentWorkflow:
         if workflow.patched(patches.REMINDERS):
             state.reminding = True
             reminders.sync(state.incident, state.policy, workflow.now())
+        state.level_steps_at_declaration = workflow.patched(patches.PAGING_AND_STATUS_CHANNEL)
         await declare(state)
         reminding = asyncio.create_task(keep_reminding(state)) if state.reminding else None
         while state.incident.status is not IncidentStatus.CLOSED:
@@ -98,3 +99,7 @@ class IncidentWorkflow:
     @workflow.signal(name=signals.SNOOZE_REMINDER)
     def snooze_reminder(self, change: signals.SnoozeReminderInput) -> None:
         self._state.receive(signals.SNOOZE_REMINDER, change)
+
+    @workflow.signal(name=signals.PAGE_ONCALL)
+    def page_oncall(self, change: signals.PageOncallInput) -> None:
+        self._state.receive(signals.PAGE_ONCALL, change)
