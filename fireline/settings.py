@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # Comma-separated browser origins of the Temporal UI; unset means TEMPORAL_UI_URL's origin.
     codec_cors_origins: Annotated[list[str], NoDecode] | None = None
 
+    # Each process's `/metrics` and `/healthz` (the bot's /healthz is also on PORT in HTTP mode).
+    metrics_port: int = Field(default=9464, ge=1, le=65535)
+    bot_metrics_port: int = Field(default=9465, ge=1, le=65535)
+    # "json": one JSON object per log line, with the incident and trace ids.
+    log_format: Literal["text", "json"] = "text"
+
     # How long the bot keeps trying to start a declaration while Temporal is unreachable.
     declare_retry_seconds: float = Field(default=60.0, gt=0)
     declare_delay_notice_seconds: float = Field(default=5.0, ge=0)

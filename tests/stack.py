@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from pydantic import SecretStr
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
-from bot.app import build_app, slack_client
+from bot.app import bot_health, build_app, slack_client
 from bot.http_endpoint import http_app
 from bot.pending import pending_declarations
 from fireline.db.pool import connection_pool
@@ -112,6 +113,14 @@ def stack_settings(
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The variables under which `fireline worker` and `fireline bot` read `settings`."""
+    return {
+        name.upper(): value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        for name, value in settings.model_dump(include=settings.model_fields_set).items()
+    }
 
 
 @dataclass
@@ -251,7 +260,8 @@ async def bot_server(settings: Settings, temporal: Client) -> AsyncIterator[str]
     assert settings.slack_signing_secret is not None
     async with pending_declarations(settings, temporal, policy, slack) as pending:
         app = build_app(settings, temporal, policy, slack, pending)
-        runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
+        secret = settings.slack_signing_secret.get_secret_value()
+        runner = web.AppRunner(http_app(app, secret, bot_health(temporal, slack)))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

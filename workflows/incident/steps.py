@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from activities.types import DescribeChannelInput, MessageResult, UpsertMessageInput
     from fireline.render import incident as render
+    from fireline.telemetry import workflow_metrics
     from workflows.activity_options import BEST_EFFORT, ESSENTIAL, ActivityOptions
     from workflows.incident.state import IncidentState
 
@@ -89,4 +90,5 @@ async def best_effort(what: str, step: Awaitable[list[str]]) -> list[str]:
     try:
         return await step
     except ActivityError as err:
+        workflow_metrics.step_given_up(what)
         return [f"Gave up trying to {what}: {err.cause or err}"]
