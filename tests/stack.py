@@ -99,7 +99,7 @@ def form_values(
 
 
 def stack_settings(
-    fake: FakeSlack, temporal_address: str, database_url: str, **overrides: Any
+    fake: FakeSlack, temporal_address: str, database_url: str | None, **overrides: Any
 ) -> Settings:
     values: dict[str, Any] = {
         "temporal_address": temporal_address,

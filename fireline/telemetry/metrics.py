@@ -56,7 +56,7 @@ def set_open_incidents(counts: dict[tuple[str, str], int]) -> None:
     _open.update(counts)
 
 
-def _observe_open(_: CallbackOptions) -> Iterable[Observation]:
+def observe_open(_: CallbackOptions) -> Iterable[Observation]:
     return [
         Observation(count, {"severity": severity, "status": status})
         for (severity, status), count in sorted(_open.items())
@@ -65,6 +65,6 @@ def _observe_open(_: CallbackOptions) -> Iterable[Observation]:
 
 _meter.create_observable_gauge(
     "fireline_open_incidents",
-    callbacks=[_observe_open],
+    callbacks=[observe_open],
     description="Incidents open now, by severity and status (from Temporal's visibility)",
 )

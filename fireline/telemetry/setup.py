@@ -41,15 +41,14 @@ class Telemetry:
     interceptors: Sequence[ClientInterceptor] = field(default_factory=list)
 
 
-def start(service: str, env: Mapping[str, str] | None = None) -> Telemetry:
+def start(service: str) -> Telemetry:
     """Configure this process's telemetry; `service` names it unless OTEL_SERVICE_NAME does."""
-    env = os.environ if env is None else env
-    provider = tracer_provider_from_env(service, env)
+    provider = tracer_provider_from_env(service)
     if provider is not None:
         start_tracing(provider)
     registry = CollectorRegistry()
     readers: list[MetricReader] = [PrometheusMetricReader(registry=registry)]
-    if _metrics_exporter(env) == "otlp":
+    if _metrics_exporter(os.environ) == "otlp":
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
         readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))

@@ -80,11 +80,9 @@ def resource(service: str) -> Resource:
     return found
 
 
-def tracer_provider_from_env(
-    service: str, env: Mapping[str, str] | None = None
-) -> TracerProvider | None:
+def tracer_provider_from_env(service: str) -> TracerProvider | None:
     """The process's tracer provider, or None when tracing is off."""
-    env = os.environ if env is None else env
+    env = os.environ
     name = traces_exporter(env)
     if name == "none":
         return None

@@ -41,8 +41,8 @@ class Observed:
             assert response.status == 200
             return parse_metrics(await response.text())
 
-    def output(self) -> str:
-        return "\n".join(process.output() for process in self.processes)
+    def logs(self) -> str:
+        return "\n".join(process.log.read_text(errors="replace") for process in self.processes)
 
 
 async def health(port: int) -> tuple[int, dict[str, Any]]:

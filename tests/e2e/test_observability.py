@@ -11,14 +11,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+from fireline.telemetry.logs import secret_values
 from tests.e2e.observed import Observed, health, observed_stack
 from tests.fakes.otlp import OtlpReceiver, Span, otlp_receiver
 from tests.fakes.slack import FakeSlack
+from tests.fixtures.temporal import TEST_CONVERTER
 from tests.helpers import eventually
-from tests.stack import COMMANDER, REPORTER
+from tests.stack import COMMANDER, REPORTER, SIGNING_SECRET
 
 INCIDENT_NUMBER = "fireline.incident.number"
 INCIDENT_ID = "fireline.incident.id"
@@ -187,3 +191,50 @@ async def test_health_says_what_each_process_checks(observed: Observed) -> None:
     expected = {"ok": True, "checks": {"temporal": "ok", "slack_auth": "ok"}}
     assert await health(observed.bot_port) == (200, expected)
     assert await health(observed.stack.settings.port) == (200, expected)
+
+
+async def decoded_history(observed: Observed, workflow_id: str) -> str:
+    """The incident's history as JSON, with every payload in it decrypted and decoded."""
+    history = await observed.stack.handle(workflow_id).fetch_history()
+    payloads: list[Payload] = []
+
+    def collect(message: Message) -> None:
+        if isinstance(message, Payload):
+            payloads.append(message)
+            return
+        for field, value in message.ListFields():
+            if field.message_type is None:
+                continue
+            if isinstance(value, Message):
+                collect(value)
+                continue
+            # A repeated field, or a map (of messages, when its values are)
+            for item in value.values() if hasattr(value, "values") else value:
+                if isinstance(item, Message):
+                    collect(item)
+
+    for event in history.events:
+        collect(event)
+    assert payloads
+    decoded = await TEST_CONVERTER.payload_codec.decode(payloads)  # type: ignore[union-attr]
+    return history.to_json() + "".join(p.data.decode(errors="replace") for p in decoded)
+
+
+async def test_no_secret_in_logs_spans_or_histories(
+    observed: Observed, receiver: OtlpReceiver
+) -> None:
+    stack = observed.stack
+    workflow_id = await stack.declare(commander=COMMANDER)
+    incident = await stack.declared(workflow_id)
+    assert incident.channel is not None
+    await stack.command("status mitigated", incident.channel.id)
+    await eventually(lambda: receiver.named("HandleSignal:change_status"), timeout=20)
+
+    secrets = secret_values(stack.settings)
+    assert {stack.fake.bot_token, SIGNING_SECRET} <= set(secrets)
+    spans = "\n".join(repr(span) for span in receiver.spans)
+    history = await decoded_history(observed, workflow_id)
+    assert "mitigated" in history  # decoded: the signal's input is readable here
+    for where, text in (("logs", observed.logs()), ("spans", spans), ("history", history)):
+        leaked = [secret for secret in secrets if secret in text]
+        assert leaked == [], f"secret in {where}"

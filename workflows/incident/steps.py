@@ -90,5 +90,5 @@ async def best_effort(what: str, step: Awaitable[list[str]]) -> list[str]:
     try:
         return await step
     except ActivityError as err:
-        workflow_metrics.step_given_up(what)
+        workflow_metrics.step_given_up(err)
         return [f"Gave up trying to {what}: {err.cause or err}"]
