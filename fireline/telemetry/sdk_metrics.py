@@ -8,6 +8,7 @@ import aiohttp
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from fireline.devstack.localpg import free_port
+from fireline.telemetry.workflow_metrics import REMINDER_LAG
 
 # A scrape waits this long at most for the SDK's part; without it the rest is still served.
 SDK_SCRAPE_TIMEOUT = aiohttp.ClientTimeout(total=2)
@@ -18,7 +19,14 @@ def temporal_runtime() -> tuple[Runtime, str]:
     address = f"127.0.0.1:{free_port()}"
     runtime = Runtime(
         telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(bind_address=address, durations_as_seconds=True)
+            metrics=PrometheusConfig(
+                bind_address=address,
+                durations_as_seconds=True,
+                # A reminder late by seconds is fine, by an hour is not: buckets spanning both.
+                histogram_bucket_overrides={
+                    REMINDER_LAG: [1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600]
+                },
+            )
         )
     )
     return runtime, f"http://{address}/metrics"
