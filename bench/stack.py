@@ -50,11 +50,21 @@ class BenchStack:
             for name, child in self.children.items()
         )
 
+    def cpu(self) -> str:
+        """Each child's CPU time (user + system) so far, in seconds."""
+        return "  ".join(
+            f"{name} {sum(psutil.Process(child.pid).cpu_times()[:2]):.1f}"
+            for name, child in self.children.items()
+        )
+
 
 @asynccontextmanager
-async def bench_stack(fake: FakeSlack, *, encryption: bool = True) -> AsyncIterator[BenchStack]:
+async def bench_stack(
+    fake: FakeSlack, *, encryption: bool = True, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[BenchStack]:
     """Everything started, the bot answering; everything stopped on the way out. The worker and
-    the bot encrypt payloads with a fresh key, as production does, unless `encryption` is off."""
+    the bot encrypt payloads with a fresh key, as production does, unless `encryption` is off;
+    `extra_env` is added to their environment (OTEL_* for tracing)."""
     with tempfile.TemporaryDirectory() as tmp, LocalPostgres(Path(tmp) / "pg") as postgres:
         async with await WorkflowEnvironment.start_local(
             dev_server_existing_path=temporal_cli(),
@@ -78,7 +88,7 @@ async def bench_stack(fake: FakeSlack, *, encryption: bool = True) -> AsyncItera
                 metrics_port=free_port(),
                 bot_metrics_port=free_port(),
             )
-            env = {**os.environ, **settings_env(settings)}
+            env = {**os.environ, **settings_env(settings), **(extra_env or {})}
             env.pop("SLACK_APP_TOKEN", None)  # the HTTP endpoint, not Socket Mode
             if not encryption:  # off with a key set is refused: no key, not the text "None"
                 env.pop("FIRELINE_ENCRYPTION_KEYS", None)

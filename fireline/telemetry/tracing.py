@@ -18,6 +18,7 @@ import yarl
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
@@ -94,7 +95,10 @@ def tracer_provider_from_env(service: str) -> TracerProvider | None:
 def start_tracing(provider: TracerProvider) -> None:
     """Make `provider` the process's own and trace outgoing HTTP and SQL through it."""
     trace.set_tracer_provider(provider)
-    AioHttpClientInstrumentor().instrument(tracer_provider=provider, url_filter=public_url)
+    # Spans only: metrics stay the same whether tracing is on or off (telemetry/metrics.py).
+    AioHttpClientInstrumentor().instrument(
+        tracer_provider=provider, meter_provider=NoOpMeterProvider(), url_filter=public_url
+    )
     PsycopgInstrumentor().instrument(tracer_provider=provider)
 
 

@@ -1,8 +1,9 @@
 """An OTLP/HTTP trace receiver on loopback: what an OpenTelemetry Collector would get.
 
 It decodes the protobuf the real exporter sends (`POST /v1/traces`) into plain spans, so a test
-can follow one trace across the bot and worker processes. Metrics posted to `/v1/metrics` are
-accepted and dropped.
+can follow one trace across the bot and worker processes; with `decode=False` (benchmarks) it only
+counts what arrives, so that its own work weighs little beside the processes it serves. Metrics
+posted to `/v1/metrics` are accepted and dropped.
 """
 
 from __future__ import annotations
@@ -45,8 +46,15 @@ def _attributes(pairs: Any) -> dict[str, Any]:
 class OtlpReceiver:
     url: str = ""
     spans: list[Span] = field(default_factory=list)
+    decode: bool = True
+    exports: int = 0
+    received_bytes: int = 0
 
     def receive(self, body: bytes) -> None:
+        self.exports += 1
+        self.received_bytes += len(body)
+        if not self.decode:
+            return
         request = ExportTraceServiceRequest.FromString(body)
         for resource_spans in request.resource_spans:
             service = str(_attributes(resource_spans.resource.attributes).get("service.name"))
@@ -73,9 +81,9 @@ class OtlpReceiver:
 
 
 @asynccontextmanager
-async def otlp_receiver() -> AsyncIterator[OtlpReceiver]:
+async def otlp_receiver(*, decode: bool = True) -> AsyncIterator[OtlpReceiver]:
     """Yields the receiver once it listens; its `url` is the OTLP endpoint to configure."""
-    receiver = OtlpReceiver()
+    receiver = OtlpReceiver(decode=decode)
 
     async def traces(request: web.Request) -> web.Response:
         receiver.receive(await request.read())
