@@ -3,6 +3,7 @@ asks for, what a span may say, the log formats and their masking of secrets."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import subprocess
@@ -23,11 +24,13 @@ from fireline.telemetry.logs import (
     secret_values,
 )
 from fireline.telemetry.tracing import (
+    otlp_protocol,
     public_url,
     tracer_provider_from_env,
     traces_exporter,
     tracing_interceptor,
 )
+from tests.fakes.otlp import otlp_receiver
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.test_settings import assert_one_line_error, run_cli, slack_env
 
@@ -81,6 +84,36 @@ def test_the_service_is_named_by_the_environment_first(monkeypatch: pytest.Monke
 def test_a_bad_exporter_stops_the_command_with_one_line(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "bot", **slack_env(OTEL_TRACES_EXPORTER="zipkin"))
     assert_one_line_error(result, "OTEL_TRACES_EXPORTER")
+
+
+async def test_metrics_are_pushed_over_otlp_when_asked() -> None:
+    script = (
+        "from fireline.telemetry.setup import start\n"
+        "from fireline.telemetry.metrics import INCIDENTS_DECLARED\n"
+        "start('fireline-test')\n"
+        "INCIDENTS_DECLARED.add(1, {'severity': 'SEV1', 'private': 'false'})\n"
+    )
+    async with otlp_receiver() as receiver:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            script,
+            env={
+                "OTEL_METRICS_EXPORTER": "otlp",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+                "PATH": "/usr/bin:/bin",
+            },
+        )
+        # The provider pushes what it holds when the process exits.
+        assert await process.wait() == 0
+    assert receiver.metric_exports >= 1
+
+
+def test_a_bad_protocol_is_refused() -> None:
+    env = {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json"}
+    with pytest.raises(SettingsError, match=r"^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: must be"):
+        otlp_protocol(env, "TRACES")
+    assert otlp_protocol({"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "METRICS") == "grpc"
 
 
 def test_the_console_exporter_prints_spans() -> None:

@@ -1,7 +1,7 @@
 """Telemetry of one process. `start()` runs once at process start (fireline.cli): it configures
 tracing from the OpenTelemetry environment (off when unset), Fireline's metrics with a Prometheus
 reader (and OTLP when `OTEL_METRICS_EXPORTER=otlp`), and a Temporal runtime whose SDK metrics the
-process's `/metrics` relays. Tests build the same pieces per process where they need them.
+process's `/metrics` relays.
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from opentelemetry import metrics
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import (
+    MetricExporter,
+    MetricReader,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from temporalio.client import Interceptor as ClientInterceptor
@@ -22,6 +26,7 @@ from temporalio.runtime import Runtime
 from fireline.settings import SettingsError
 from fireline.telemetry.sdk_metrics import temporal_runtime
 from fireline.telemetry.tracing import (
+    otlp_protocol,
     resource,
     start_tracing,
     tracer_provider_from_env,
@@ -49,9 +54,7 @@ def start(service: str) -> Telemetry:
     registry = CollectorRegistry()
     readers: list[MetricReader] = [PrometheusMetricReader(registry=registry)]
     if _metrics_exporter(os.environ) == "otlp":
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-
-        readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
+        readers.append(PeriodicExportingMetricReader(_otlp_metric_exporter()))
     metrics.set_meter_provider(MeterProvider(metric_readers=readers, resource=resource(service)))
     runtime, sdk_metrics_url = temporal_runtime()
     interceptor = tracing_interceptor(provider)
@@ -62,6 +65,18 @@ def start(service: str) -> Telemetry:
         sdk_metrics_url=sdk_metrics_url,
         interceptors=[interceptor] if interceptor is not None else [],
     )
+
+
+def _otlp_metric_exporter() -> MetricExporter:
+    if otlp_protocol(os.environ, "METRICS") == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+            OTLPMetricExporter as GrpcExporter,
+        )
+
+        return GrpcExporter()
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+    return OTLPMetricExporter()
 
 
 def _metrics_exporter(env: Mapping[str, str]) -> str:

@@ -51,17 +51,20 @@ def traces_exporter(env: Mapping[str, str]) -> str:
     return named
 
 
+def otlp_protocol(env: Mapping[str, str], signal: str) -> str:
+    """`http/protobuf` or `grpc`, for `signal` (TRACES, METRICS) or all of them."""
+    named = f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL"
+    variable = named if env.get(named) else "OTEL_EXPORTER_OTLP_PROTOCOL"
+    protocol = (env.get(variable) or "http/protobuf").strip()
+    if protocol not in PROTOCOLS:
+        raise SettingsError(f"{variable}: must be one of {', '.join(PROTOCOLS)}")
+    return protocol
+
+
 def _span_exporter(name: str, env: Mapping[str, str]) -> SpanExporter:
     if name == "console":
         return ConsoleSpanExporter()
-    protocol = (
-        env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-        or env.get("OTEL_EXPORTER_OTLP_PROTOCOL")
-        or "http/protobuf"
-    ).strip()
-    if protocol not in PROTOCOLS:
-        raise SettingsError(f"OTEL_EXPORTER_OTLP_PROTOCOL: must be one of {', '.join(PROTOCOLS)}")
-    if protocol == "grpc":
+    if otlp_protocol(env, "TRACES") == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
             OTLPSpanExporter as GrpcExporter,
         )

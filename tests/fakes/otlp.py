@@ -3,7 +3,7 @@
 It decodes the protobuf the real exporter sends (`POST /v1/traces`) into plain spans, so a test
 can follow one trace across the bot and worker processes; with `decode=False` (benchmarks) it only
 counts what arrives, so that its own work weighs little beside the processes it serves. Metrics
-posted to `/v1/metrics` are accepted and dropped.
+posted to `/v1/metrics` are counted and dropped.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class OtlpReceiver:
     decode: bool = True
     exports: int = 0
     received_bytes: int = 0
+    metric_exports: int = 0
 
     def receive(self, body: bytes) -> None:
         self.exports += 1
@@ -92,7 +93,9 @@ async def otlp_receiver(*, decode: bool = True) -> AsyncIterator[OtlpReceiver]:
             content_type="application/x-protobuf",
         )
 
-    async def metrics(_: web.Request) -> web.Response:
+    async def metrics(request: web.Request) -> web.Response:
+        await request.read()
+        receiver.metric_exports += 1
         return web.Response(content_type="application/x-protobuf")
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
