@@ -20,6 +20,7 @@ class Bot:
     def __init__(
         self, env: dict[str, str], cwd: Path, name: str = "bot", command: str = "bot"
     ) -> None:
+        self.env = env
         self.log = cwd / f"{name}.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(

@@ -71,6 +71,7 @@ def worker_process(stack: Stack) -> subprocess.Popen[bytes]:
         "SLACK_API_URL": stack.fake.api_url,
         "SLACK_FEED_CHANNEL": stack.feed,
         "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        "METRICS_PORT": str(free_port()),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "fireline", "worker"],
