@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -17,7 +18,9 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 from fireline import search_attributes
 from fireline.encryption import EncryptionCodec, Keyring
 from fireline.settings import Settings
-from fireline.telemetry.setup import Telemetry
+
+if TYPE_CHECKING:  # the OpenTelemetry SDK stays unloaded in the processes that need none
+    from fireline.telemetry.setup import Telemetry
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ asks for, what a span may say, the log formats and their masking of secrets."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import yarl
 from opentelemetry.sdk.trace import TracerProvider
+from temporalio.testing import ActivityEnvironment
 
 from fireline.settings import Settings, SettingsError
 from fireline.telemetry.bolt import describe
@@ -214,3 +216,10 @@ def test_secrets_are_masked_in_every_line() -> None:
         for secret in ("xoxb-real-token", "signing-secret-value", "db-password-9", key):
             assert secret not in masked
         assert masked.count(MASK) == 4
+
+
+def test_a_line_logged_in_an_activity_names_its_incident() -> None:
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, workflow_id="incident-T1-V2")
+    line = env.run(lambda: json.loads(JsonFormatter().format(record("posting"))))
+    assert line["incident_id"] == "incident-T1-V2"

@@ -45,7 +45,7 @@ class Check:
     _running: asyncio.Task[str] | None = field(default=None, init=False)
 
     async def state(self) -> str:
-        """ "ok", or what is wrong."""
+        """The latest answer: "ok", or what is wrong."""
         if self._answer is not None and time.monotonic() - self._at < self.fresh_for:
             return self._answer
         if self._running is None or self._running.done():
