@@ -16,6 +16,7 @@ import yarl
 from opentelemetry.sdk.trace import TracerProvider
 from temporalio.testing import ActivityEnvironment
 
+from fireline.devstack.localpg import free_port
 from fireline.settings import Settings, SettingsError
 from fireline.telemetry.bolt import describe
 from fireline.telemetry.logs import (
@@ -138,12 +139,45 @@ def test_the_console_exporter_prints_spans() -> None:
     assert span["resource"]["attributes"]["service.name"] == "fireline-test"
 
 
+def test_integration_calls_through_requests_are_traced_without_their_query() -> None:
+    """atlassian-python-api (Jira, Confluence) calls over requests; a refused connection still
+    makes its span."""
+    port = free_port()
+    script = (
+        "import requests\n"
+        "from fireline.telemetry.setup import start\n"
+        "start('fireline-test')\n"
+        "try:\n"
+        f"    url = 'http://127.0.0.1:{port}/rest/api/2/search?jql=text~Payroll'\n"
+        "    requests.get(url, timeout=2)\n"
+        "except requests.ConnectionError:\n"
+        "    pass\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"OTEL_TRACES_EXPORTER": "console", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    span = json.loads(result.stdout)
+    assert span["name"] == "GET"
+    assert span["attributes"]["http.url"] == f"http://127.0.0.1:{port}/rest/api/2/search"
+    assert "Payroll" not in result.stdout
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
         ("https://slack.com/api/chat.postMessage?x=1", "https://slack.com/api/chat.postMessage"),
         ("https://hooks.slack.com/commands/T1/123/abcsecret", "https://hooks.slack.com/"),
         ("http://127.0.0.1:9/response/0123abcd", "http://127.0.0.1:9/"),
+        ("https://api.notion.com/v1/search?query=Payroll", "https://api.notion.com/v1/search"),
+        (
+            "https://u:p@acme.atlassian.net/rest/api/2/issue",
+            "https://acme.atlassian.net/rest/api/2/issue",
+        ),
     ],
 )
 def test_a_span_keeps_api_methods_and_cuts_credentials_in_urls(url: str, shown: str) -> None:

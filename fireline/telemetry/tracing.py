@@ -10,9 +10,12 @@ integrations) and PostgreSQL (psycopg) calls are traced by the maintained instru
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import yarl
 from opentelemetry import propagate, trace
@@ -20,8 +23,14 @@ from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrument
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+    SpanExportResult,
+)
+from opentelemetry.trace import Status
 from temporalio.api.common.v1 import Header, Payload
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.converter import PayloadConverter
@@ -91,25 +100,124 @@ def tracer_provider_from_env(service: str) -> TracerProvider | None:
     if name == "none":
         return None
     provider = TracerProvider(resource=resource(service))
-    provider.add_span_processor(BatchSpanProcessor(_span_exporter(name, env)))
+    provider.add_span_processor(BatchSpanProcessor(PublicUrlsExporter(_span_exporter(name, env))))
     return provider
 
 
 def start_tracing(provider: TracerProvider) -> None:
-    """Make `provider` the process's own and trace outgoing HTTP and SQL through it."""
+    """Make `provider` the process's own and trace outgoing HTTP and SQL through it: aiohttp
+    (Slack), httpx and requests (the integrations' clients, where installed), psycopg."""
     trace.set_tracer_provider(provider)
     # Spans only: metrics stay the same whether tracing is on or off (telemetry/metrics.py).
+    no_metrics = NoOpMeterProvider()
     AioHttpClientInstrumentor().instrument(
-        tracer_provider=provider, meter_provider=NoOpMeterProvider(), url_filter=public_url
+        tracer_provider=provider, meter_provider=no_metrics, url_filter=public_url
     )
+    if importlib.util.find_spec("httpx") is not None:
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        HTTPXClientInstrumentor().instrument(
+            tracer_provider=provider,
+            meter_provider=no_metrics,
+            request_hook=_public_httpx_url,
+            async_request_hook=_public_httpx_url_async,
+        )
+    if importlib.util.find_spec("requests") is not None:
+        from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+        RequestsInstrumentor().instrument(
+            tracer_provider=provider, meter_provider=no_metrics, request_hook=_public_requests_url
+        )
     PsycopgInstrumentor().instrument(tracer_provider=provider)
 
 
+# Paths of API calls, kept on spans; any other path is cut (a Slack response_url or webhook is a
+# credential in itself).
+API_PATHS = ("/api/", "/rest/", "/v1/", "/v2/")
+
+
 def public_url(url: yarl.URL) -> str:
-    """A URL fit for a span: a Web API method's path is kept (tokens travel in headers), any
-    other path (a response_url, a webhook: credentials in themselves) and every query is cut."""
-    path = url.path if "/api/" in url.path else "/"
-    return str(url.with_path(path).with_query(None).with_fragment(None))
+    """A URL fit for a span: an API call's path is kept (tokens travel in headers), any other
+    path and every query (search terms, titles) is cut."""
+    path = url.path if any(part in url.path for part in API_PATHS) else "/"
+    return str(url.with_path(path).with_query(None).with_fragment(None).with_user(None))
+
+
+_URL = re.compile(r"https?://[^\s'\"()<>]+")
+# A path with its query, as some clients quote it ("url: /rest/api/2/search?jql=...").
+_PATH_QUERY = re.compile(r"(/[^\s'\"()<>?]*)\?[^\s'\"()<>]*")
+
+
+def public_urls(text: str) -> str:
+    """`text` with every URL in it as public_url shows it, and no path's query."""
+    text = _URL.sub(lambda found: public_url(yarl.URL(found.group())), text)
+    return _PATH_QUERY.sub(r"\1", text)
+
+
+class PublicUrlsExporter(SpanExporter):
+    """Shows URLs in exception messages and statuses as the URL attributes show them, before
+    spans leave the process: a failed call's exception quotes its whole URL, query and all."""
+
+    def __init__(self, inner: SpanExporter) -> None:
+        self._inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self._inner.export([_with_public_urls(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self._inner.force_flush(timeout_millis)
+
+
+def _with_public_urls(span: ReadableSpan) -> ReadableSpan:
+    if not span.events and not span.status.description:
+        return span  # most spans: nothing that could quote a URL
+    events = [
+        Event(
+            event.name,
+            {
+                key: public_urls(value) if isinstance(value, str) else value
+                for key, value in (event.attributes or {}).items()
+            },
+            event.timestamp,
+        )
+        for event in span.events
+    ]
+    status = Status(span.status.status_code, public_urls(span.status.description or "") or None)
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=span.attributes,
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+def _set_public_url(span: trace.Span, url: object) -> None:
+    shown = public_url(yarl.URL(str(url)))
+    span.set_attribute("url.full", shown)
+    span.set_attribute("http.url", shown)
+
+
+def _public_httpx_url(span: trace.Span, request: Any) -> None:
+    _set_public_url(span, request.url)
+
+
+async def _public_httpx_url_async(span: trace.Span, request: Any) -> None:
+    _set_public_url(span, request.url)
+
+
+def _public_requests_url(span: trace.Span, request: Any) -> None:
+    _set_public_url(span, request.url)
 
 
 def tracing_interceptor(provider: TracerProvider | None) -> TracingInterceptor | None:
