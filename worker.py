@@ -31,6 +31,12 @@ from fireline.db.pool import connection_pool
 from fireline.integrations import Integrations, integrations
 from fireline.pagerduty import events_client, rest_client
 from fireline.settings import Settings
+from fireline.telemetry.health import Health, pollers_check
+from fireline.telemetry.incident_activities import IncidentInterceptor
+from fireline.telemetry.open_incidents import keep_counting
+from fireline.telemetry.server import metrics_app, serving
+from fireline.telemetry.setup import Telemetry
+from fireline.telemetry.slack_api import ObservedWebClient
 from fireline.temporal import connect
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
@@ -53,7 +59,7 @@ def http_session() -> aiohttp.ClientSession:
 def slack_activity_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWebClient:
     # No retry handlers: a re-sent POST double-posts; Temporal retries the idempotent activity.
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(
+    return ObservedWebClient(
         token=token, base_url=settings.slack_api_base, session=session, retry_handlers=[]
     )
 
@@ -93,7 +99,7 @@ def build_worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=[IncidentWorkflow, IncidentCounterWorkflow],
-        interceptors=[AttemptDeadlineInterceptor()],
+        interceptors=[AttemptDeadlineInterceptor(), IncidentInterceptor()],
         activities=[
             slack.create_incident_channel,
             slack.create_status_channel,
@@ -133,10 +139,11 @@ async def _closing(notion: AsyncClient | None) -> AsyncIterator[None]:
             await notion.aclose()
 
 
-async def run_worker(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM, then finish in-flight tasks and stop."""
+async def run_worker(settings: Settings, telemetry: Telemetry) -> None:
+    """Run until SIGINT or SIGTERM, then finish in-flight tasks and stop; `/metrics` and
+    `/healthz` on METRICS_PORT meanwhile."""
     found = integrations(settings)  # a half-set integration stops the worker before it starts
-    client = await connect(settings)
+    client = await connect(settings, telemetry=telemetry)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -149,18 +156,30 @@ async def run_worker(settings: Settings) -> None:
     ):
         worker = build_worker(client, settings, http=http, db=db, notion=notion)
         running = asyncio.create_task(worker.run())
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if running.done():
-            running.result()  # the worker failed: say why
-            return
-        try:
-            # Stopped in its first moments, the SDK's shutdown can wait on a poll for as long as
-            # the server holds it; the work is Temporal's to retry, so the process goes anyway.
-            async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
-                await worker.shutdown()
-        except TimeoutError:
-            log.warning("worker shutdown unfinished after %s s; stopping", SHUTDOWN_TIMEOUT_SECONDS)
-        running.cancel()
+        health = Health(
+            [pollers_check(client, settings.temporal_task_queue, lambda: not running.done())]
+        )
+        async with serving(metrics_app(telemetry, health), settings.metrics_port, "METRICS_PORT"):
+            counting = asyncio.create_task(keep_counting(client, settings.temporal_task_queue))
+            try:
+                await _until_stopped(worker, running, stop)
+            finally:
+                counting.cancel()
     log.info("Worker stopped")
+
+
+async def _until_stopped(worker: Worker, running: asyncio.Task[None], stop: asyncio.Event) -> None:
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if running.done():
+        running.result()  # the worker failed: say why
+        return
+    try:
+        # Stopped in its first moments, the SDK's shutdown can wait on a poll for as long as
+        # the server holds it; the work is Temporal's to retry, so the process goes anyway.
+        async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
+            await worker.shutdown()
+    except TimeoutError:
+        log.warning("worker shutdown unfinished after %s s; stopping", SHUTDOWN_TIMEOUT_SECONDS)
+    running.cancel()

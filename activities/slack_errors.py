@@ -9,6 +9,8 @@ from typing import NoReturn
 from slack_sdk.errors import SlackApiError
 from temporalio.exceptions import ApplicationError
 
+from fireline.telemetry.slack_api import error_code
+
 # Codes that mean "this target will not accept it": retrying cannot help, the incident goes on and
 # the problem is reported once in the incident channel.
 REFUSALS = {
@@ -78,8 +80,7 @@ class SlackFailure:
 
 def classify(err: SlackApiError) -> SlackFailure:
     """The one reading of a Slack error: its code, and whether to retry, wait or give up."""
-    data = err.response.data if isinstance(err.response.data, dict) else {}
-    code = str(data.get("error", f"http_{err.response.status_code}"))
+    code = error_code(err)
     retry_after = None
     if err.response.status_code == 429:
         headers = {key.lower(): value for key, value in err.response.headers.items()}

@@ -10,9 +10,13 @@ process. Declares `--incidents` incidents, `--concurrency` at a time, and prints
 - declarations per second.
 
     uv run python -m bench.declare --incidents 60 --concurrency 20 [--encryption off]
+        [--tracing otlp]
 
 With `--encryption on` (the default) the worker and the bot encrypt every payload with a fresh key,
-as production does; `off` measures the same stack without payload encryption.
+as production does; `off` measures the same stack without payload encryption. `--tracing otlp`
+has both processes export every span over OTLP/HTTP to a receiver in this process (which takes
+them and drops them: what is measured is the processes' own cost); `off` (the default) runs them
+with tracing off.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.stack import bench_stack, latencies, on_call
+from tests.fakes.otlp import OtlpReceiver, otlp_receiver
 from tests.fakes.slack import FakeSlack
 from tests.slack_requests import SlackRequests
 from tests.stack import COMMANDER, REPORTER, form_values
@@ -91,9 +96,24 @@ async def wait_ready(fake: FakeSlack, log: ReadinessLog, batch: list[Declaration
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def run(incidents: int, concurrency: int, encryption: str) -> None:
+async def run(incidents: int, concurrency: int, encryption: str, tracing: str) -> None:
+    async with otlp_receiver(decode=False) as receiver:
+        if tracing == "otlp":
+            env = {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url}
+        else:
+            env = {"OTEL_TRACES_EXPORTER": "none"}
+        await measure(incidents, concurrency, encryption, env, receiver)
+
+
+async def measure(
+    incidents: int,
+    concurrency: int,
+    encryption: str,
+    env: dict[str, str],
+    receiver: OtlpReceiver,
+) -> None:
     with FakeSlack() as fake:
-        async with bench_stack(fake, encryption=encryption == "on") as bench:
+        async with bench_stack(fake, encryption=encryption == "on", extra_env=env) as bench:
             stack = bench.stack
             gate = asyncio.Semaphore(concurrency)
             log = ReadinessLog(fake)
@@ -114,12 +134,16 @@ async def run(incidents: int, concurrency: int, encryption: str) -> None:
 
             print(
                 f"declarations: {incidents}, {concurrency} at a time, on {os.cpu_count()} cores, "
-                f"payload encryption {encryption}"
+                f"payload encryption {encryption}, tracing {env['OTEL_TRACES_EXPORTER']}"
             )
             print(f"ack latency ms:    {latencies([(d.acked - d.sent) * 1000 for d in batch])}")
             print(f"channel-ready ms:  {latencies([(d.ready - d.sent) * 1000 for d in batch])}")
             print(f"declarations/s:    {incidents / elapsed:7.2f}")
             print(f"RSS MiB:           {bench.rss()}")
+            print(f"CPU s:             {bench.cpu()}")
+            print(
+                f"OTLP exports:      {receiver.exports}, {receiver.received_bytes / 2**10:.0f} KiB"
+            )
 
 
 def main() -> None:
@@ -127,8 +151,9 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--encryption", choices=["on", "off"], default="on")
+    parser.add_argument("--tracing", choices=["off", "otlp"], default="off")
     args = parser.parse_args()
-    asyncio.run(run(args.incidents, args.concurrency, args.encryption))
+    asyncio.run(run(args.incidents, args.concurrency, args.encryption, args.tracing))
 
 
 if __name__ == "__main__":

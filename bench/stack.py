@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -30,11 +29,10 @@ from fireline.devstack.dev import temporal_cli, wait_for_port
 from fireline.devstack.localpg import LocalPostgres, free_port
 from fireline.encryption import new_key
 from fireline.policy import load_policy
-from fireline.settings import Settings
 from fireline.temporal import data_converter, register_search_attributes
 from tests.fakes.slack import FakeSlack
 from tests.slack_requests import SlackRequests
-from tests.stack import SIGNING_SECRET, Stack, seed_workspace, stack_settings
+from tests.stack import SIGNING_SECRET, Stack, seed_workspace, settings_env, stack_settings
 
 TASK_QUEUE = "fireline-bench"
 STOP_TIMEOUT = 15
@@ -52,11 +50,21 @@ class BenchStack:
             for name, child in self.children.items()
         )
 
+    def cpu(self) -> str:
+        """Each child's CPU time (user + system) so far, in seconds."""
+        return "  ".join(
+            f"{name} {sum(psutil.Process(child.pid).cpu_times()[:2]):.1f}"
+            for name, child in self.children.items()
+        )
+
 
 @asynccontextmanager
-async def bench_stack(fake: FakeSlack, *, encryption: bool = True) -> AsyncIterator[BenchStack]:
+async def bench_stack(
+    fake: FakeSlack, *, encryption: bool = True, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[BenchStack]:
     """Everything started, the bot answering; everything stopped on the way out. The worker and
-    the bot encrypt payloads with a fresh key, as production does, unless `encryption` is off."""
+    the bot encrypt payloads with a fresh key, as production does, unless `encryption` is off;
+    `extra_env` is added to their environment (OTEL_* for tracing)."""
     with tempfile.TemporaryDirectory() as tmp, LocalPostgres(Path(tmp) / "pg") as postgres:
         async with await WorkflowEnvironment.start_local(
             dev_server_existing_path=temporal_cli(),
@@ -77,8 +85,10 @@ async def bench_stack(fake: FakeSlack, *, encryption: bool = True) -> AsyncItera
                     else {"fireline_encryption": "off", "fireline_encryption_keys": None}
                 ),
                 port=free_port(),
+                metrics_port=free_port(),
+                bot_metrics_port=free_port(),
             )
-            env = {**os.environ, **_environment(settings)}
+            env = {**os.environ, **settings_env(settings), **(extra_env or {})}
             env.pop("SLACK_APP_TOKEN", None)  # the HTTP endpoint, not Socket Mode
             if not encryption:  # off with a key set is refused: no key, not the text "None"
                 env.pop("FIRELINE_ENCRYPTION_KEYS", None)
@@ -127,14 +137,6 @@ def on_call(fake: FakeSlack, method: str, seen: Callable[[dict[str, Any], float]
         return False
 
     fake.faults.add(method, kind="error", error="never", when=record)
-
-
-def _environment(settings: Settings) -> dict[str, str]:
-    """The variables under which `fireline worker` and `fireline bot` read `settings`."""
-    return {
-        name.upper(): value.get_secret_value() if isinstance(value, SecretStr) else str(value)
-        for name, value in settings.model_dump(include=settings.model_fields_set).items()
-    }
 
 
 def _spawn(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -110,6 +110,8 @@ async def run(command: str, rounds: int, keep: Path) -> None:
                 # Nothing listens there: the bot makes no Slack call to start in HTTP mode.
                 "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
                 "PORT": str(free_port()),
+                "METRICS_PORT": str(free_port()),
+                "BOT_METRICS_PORT": str(free_port()),
             }
             for name in ("SLACK_APP_TOKEN", "FIRELINE_ENCRYPTION"):
                 env.pop(name, None)

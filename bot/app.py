@@ -29,6 +29,11 @@ from bot.subcommands import Services
 from fireline.integrations import integrations
 from fireline.policy import SeverityPolicy, load_policy
 from fireline.settings import Settings, SettingsError
+from fireline.telemetry.bolt import ObservedApp
+from fireline.telemetry.health import Health, slack_auth_check, temporal_check
+from fireline.telemetry.server import metrics_app, serving
+from fireline.telemetry.setup import Telemetry
+from fireline.telemetry.slack_api import ObservedWebClient
 from fireline.temporal import connect
 
 log = logging.getLogger(__name__)
@@ -40,7 +45,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     if missing:
         raise SettingsError(f"{', '.join(missing)}: required to run the Slack bot")
     assert settings.slack_bot_token is not None
-    return AsyncWebClient(
+    return ObservedWebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base
     )
 
@@ -53,7 +58,7 @@ def build_app(
     pending: PendingDeclarations,
 ) -> AsyncApp:
     signing_secret = settings.slack_signing_secret
-    app = AsyncApp(
+    app = ObservedApp(
         # Without a token of its own: each request's client gets it from the authorize result.
         client=AsyncWebClient(base_url=settings.slack_api_base),
         authorize=BotTokenAuthorize(slack),
@@ -86,19 +91,29 @@ def build_app(
     return app
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(settings: Settings, telemetry: Telemetry) -> None:
     """Serve until SIGINT or SIGTERM. Temporal is connected lazily, so the bot starts and answers
-    Slack even while Temporal is unreachable (declarations then retry, see bot.pending)."""
+    Slack even while Temporal is unreachable (declarations then retry, see bot.pending).
+    `/metrics` and `/healthz` on BOT_METRICS_PORT meanwhile."""
     policy = load_policy(settings.severity_policy_file)
     integrations(settings)  # a half-set integration stops the bot before it starts
     slack = slack_client(settings)
-    temporal = await connect(settings, lazy=True)
-    async with pending_declarations(settings, temporal, policy, slack) as pending:
-        await _serve(build_app(settings, temporal, policy, slack, pending), settings)
+    temporal = await connect(settings, lazy=True, telemetry=telemetry)
+    health = bot_health(temporal, slack)
+    async with (
+        pending_declarations(settings, temporal, policy, slack) as pending,
+        serving(metrics_app(telemetry, health), settings.bot_metrics_port, "BOT_METRICS_PORT"),
+    ):
+        await _serve(build_app(settings, temporal, policy, slack, pending), settings, health)
     log.info("Slack bot stopped")
 
 
-async def _serve(app: AsyncApp, settings: Settings) -> None:
+def bot_health(temporal: Client, slack: AsyncWebClient) -> Health:
+    """The bot is healthy when it can reach Temporal and Slack accepts its token."""
+    return Health([temporal_check(temporal), slack_auth_check(slack)])
+
+
+async def _serve(app: AsyncApp, settings: Settings, health: Health) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -125,7 +140,7 @@ async def _serve(app: AsyncApp, settings: Settings) -> None:
         return
 
     assert settings.slack_signing_secret is not None  # slack_client refused to run without it
-    runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
+    runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value(), health))
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", settings.port).start()
     log.info("Slack bot listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)

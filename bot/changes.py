@@ -5,7 +5,8 @@ Temporal records one signal per request id, so a redelivered or double-submitted
 nothing to the incident's history. The change carries the same id as `request_id`, which the
 workflow checks too (operators' signals and continued-as-new runs are not covered by Temporal's).
 The SDK's `handle.signal` picks a random request id, hence the service call; the tracing
-interceptor does not see these signals.
+interceptor does not see it, so the call carries the trace context itself, in the interceptor's
+header.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import logging
 import uuid
 
-from temporalio.api.common.v1 import Payloads, WorkflowExecution
+from temporalio.api.common.v1 import Header, Payloads, WorkflowExecution
 from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -22,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from bot.refusal import UNREACHABLE, Refused
 from fireline.models import IncidentSnapshot
 from fireline.signals import Change
+from fireline.telemetry.tracing import signal_span
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,17 @@ async def send_change(
     temporal: Client, incident: IncidentSnapshot, signal: str, change: Change
 ) -> None:
     """Signal the incident; Refused when it has ended or Temporal cannot take the signal."""
+    with signal_span(signal, incident.incident_id, incident.number) as header:
+        await _signal(temporal, incident, signal, change, header)
+
+
+async def _signal(
+    temporal: Client,
+    incident: IncidentSnapshot,
+    signal: str,
+    change: Change,
+    header: Header | None,
+) -> None:
     request = SignalWorkflowExecutionRequest(
         namespace=temporal.namespace,
         workflow_execution=WorkflowExecution(workflow_id=incident.incident_id),
@@ -39,6 +52,7 @@ async def send_change(
         input=Payloads(payloads=await temporal.data_converter.encode([change])),
         identity=temporal.identity,
         request_id=change.request_id or str(uuid.uuid4()),
+        header=header,
     )
     try:
         async with asyncio.timeout(SIGNAL_TIMEOUT):

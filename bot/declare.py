@@ -35,6 +35,7 @@ from fireline.policy import SeverityPolicy
 from fireline.render import operator
 from fireline.render.text import escape
 from fireline.settings import Settings
+from fireline.telemetry import declarations
 from workflows.incident import IncidentWorkflow
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ class Declarer:
         delay = 0.2
         while True:
             try:
-                await self._start(entry)
+                with declarations.attempt(entry.workflow_id):
+                    await self._start(entry)
+                declarations.declared(entry.declaration)
                 break
             except WorkflowAlreadyStartedError:
                 break  # a closed incident already has this id: nothing to start
@@ -81,6 +84,7 @@ class Declarer:
                 if isinstance(err, RPCError) and err.status not in _UNAVAILABLE:
                     log.error("Temporal refused %s: %s", entry.workflow_id, err)
                     if await _held(lease.remove(entry.workflow_id)):
+                        declarations.failed("refused")
                         await self._tell(entry.declaration, _failed_text(entry.declaration))
                         return
                 else:
@@ -92,6 +96,7 @@ class Declarer:
             if waited >= retry_for:
                 # Removed first: once the reporter hears "nothing was created", nothing will be.
                 if await _held(lease.remove(entry.workflow_id)):
+                    declarations.failed("unreachable")
                     await self._tell(entry.declaration, _failed_text(entry.declaration))
                     return
             elif (
@@ -112,6 +117,7 @@ class Declarer:
         level = self._policy.level(declaration.severity)
         assert level is not None, "the form validated the severity"
         number = await self._numbers.allocate(workflow_id)
+        declarations.numbered(number)
         input = DeclareIncidentInput(
             incident_id=workflow_id,
             number=number,

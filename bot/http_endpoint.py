@@ -11,11 +11,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from fireline.telemetry.health import Health
+
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def http_app(app: AsyncApp, signing_secret: str) -> web.Application:
+def http_app(app: AsyncApp, signing_secret: str, health: Health) -> web.Application:
     verifier = SignatureVerifier(signing_secret)
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -36,12 +38,9 @@ def http_app(app: AsyncApp, signing_secret: str) -> web.Application:
             return web.Response(status=400)
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
-    async def health(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     web_app = web.Application()
     web_app.router.add_post(EVENTS_PATH, slack_events)
-    web_app.router.add_get("/healthz", health)
+    web_app.router.add_get("/healthz", health.handle)
     return web_app
 
 

@@ -20,11 +20,15 @@ app = typer.Typer(help="Fireline: Slack-first incident response on Temporal.", n
 
 
 def _settings() -> Settings:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from fireline.telemetry.logs import TEXT_FORMAT, configure_logging
+
+    logging.basicConfig(level=logging.INFO, format=TEXT_FORMAT)
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as err:
         _fail(err)
+    configure_logging(settings)
+    return settings
 
 
 def _exit(code: int) -> NoReturn:
@@ -86,19 +90,21 @@ def migrate() -> None:
 @app.command()
 def worker() -> None:
     """Run the Temporal worker (workflows and activities)."""
+    from fireline.telemetry.setup import start
     from worker import run_worker
 
     settings = _settings()
-    _run(lambda: asyncio.run(run_worker(settings)))
+    _run(lambda: asyncio.run(run_worker(settings, start("fireline-worker"))))
 
 
 @app.command()
 def bot() -> None:
     """Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events."""
     from bot.app import run_bot
+    from fireline.telemetry.setup import start
 
     settings = _settings()
-    _run(lambda: asyncio.run(run_bot(settings)))
+    _run(lambda: asyncio.run(run_bot(settings, start("fireline-bot"))))
 
 
 @app.command("codec-server")

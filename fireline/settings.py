@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     pagerduty_escalation_policy_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     pagerduty_events_url: AnyHttpUrl = AnyHttpUrl("https://events.pagerduty.com")
     pagerduty_api_url: AnyHttpUrl = AnyHttpUrl("https://api.pagerduty.com")
+    # Each process's `/metrics` and `/healthz` (the bot's /healthz is also on PORT in HTTP mode).
+    metrics_port: int = Field(default=9464, ge=1, le=65535)
+    bot_metrics_port: int = Field(default=9465, ge=1, le=65535)
+    # "json": one JSON object per log line, with the incident and trace ids.
+    log_format: Literal["text", "json"] = "text"
 
     # How long the bot keeps trying to start a declaration while Temporal is unreachable.
     declare_retry_seconds: float = Field(default=60.0, gt=0)

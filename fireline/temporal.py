@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -11,13 +12,15 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
 from fireline import search_attributes
 from fireline.encryption import EncryptionCodec, Keyring
 from fireline.settings import Settings
+
+if TYPE_CHECKING:  # the OpenTelemetry SDK stays unloaded in the processes that need none
+    from fireline.telemetry.setup import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +46,21 @@ def data_converter(settings: Settings) -> DataConverter:
 
 
 async def connect(
-    settings: Settings, *, lazy: bool = False, converter: DataConverter | None = None
+    settings: Settings,
+    *,
+    lazy: bool = False,
+    converter: DataConverter | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Client:
-    """Connect with Fireline's data converter and tracing; `lazy` defers the first RPC (the bot
-    must start, and answer Slack, even while Temporal is unreachable)."""
+    """Connect with Fireline's data converter, and the process's tracing and SDK metrics when
+    given; `lazy` defers the first RPC (the bot must start, and answer Slack, even while
+    Temporal is unreachable)."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=converter or data_converter(settings),
-        interceptors=[TracingInterceptor()],
+        interceptors=telemetry.interceptors if telemetry else [],
+        runtime=telemetry.runtime if telemetry else None,
         lazy=lazy,
     )
 

@@ -14,13 +14,17 @@ STOP_TIMEOUT = 15.0
 
 
 class Bot:
-    """One `fireline bot` process; its output goes to a file, shown when a test fails."""
+    """One `fireline bot` (or `command`) process; its output goes to a file, shown when a test
+    fails."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, name: str = "bot") -> None:
+    def __init__(
+        self, env: dict[str, str], cwd: Path, name: str = "bot", command: str = "bot"
+    ) -> None:
+        self.env = env
         self.log = cwd / f"{name}.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "fireline", "bot"],
+                [sys.executable, "-m", "fireline", command],
                 env=env,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,

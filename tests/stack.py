@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,15 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from pydantic import SecretStr
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
 from activities.clients import notion_client
-from bot.app import build_app, slack_client
+from bot.app import bot_health, build_app, slack_client
 from bot.http_endpoint import http_app
 from bot.pending import pending_declarations
 from fireline.db.pool import connection_pool
 from fireline.devstack.dev import temporal_cli
+from fireline.devstack.localpg import free_port
 from fireline.integrations import integrations
 from fireline.models import IncidentSnapshot
 from fireline.policy import SeverityPolicy, load_policy
@@ -100,7 +105,7 @@ def form_values(
 
 
 def stack_settings(
-    fake: FakeSlack, temporal_address: str, database_url: str, **overrides: Any
+    fake: FakeSlack, temporal_address: str, database_url: str | None, **overrides: Any
 ) -> Settings:
     values: dict[str, Any] = {
         "temporal_address": temporal_address,
@@ -114,6 +119,14 @@ def stack_settings(
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The variables under which `fireline worker` and `fireline bot` read `settings`."""
+    return {
+        name.upper(): value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        for name, value in settings.model_dump(include=settings.model_fields_set).items()
+    }
 
 
 @dataclass
@@ -253,7 +266,8 @@ async def bot_server(settings: Settings, temporal: Client) -> AsyncIterator[str]
     assert settings.slack_signing_secret is not None
     async with pending_declarations(settings, temporal, policy, slack) as pending:
         app = build_app(settings, temporal, policy, slack, pending)
-        runner = web.AppRunner(http_app(app, settings.slack_signing_secret.get_secret_value()))
+        secret = settings.slack_signing_secret.get_secret_value()
+        runner = web.AppRunner(http_app(app, secret, bot_health(temporal, slack)))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -331,3 +345,26 @@ async def cli_signal(stack: Stack, workflow_id: str, name: str, input: dict[str,
     )
     out, err = await process.communicate()
     assert process.returncode == 0, (out + err).decode()
+
+
+def worker_process(stack: Stack, **extra_env: str) -> subprocess.Popen[bytes]:
+    """`fireline worker` as its own process for the stack (to SIGKILL it), with `extra_env`."""
+    settings = stack.settings
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": settings.temporal_address,
+        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        "DATABASE_URL": settings.require_database_url(),
+        "SLACK_BOT_TOKEN": stack.fake.bot_token,
+        "SLACK_API_URL": stack.fake.api_url,
+        "SLACK_FEED_CHANNEL": stack.feed,
+        "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        **extra_env,
+        "METRICS_PORT": str(free_port()),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "fireline", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

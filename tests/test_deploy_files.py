@@ -29,6 +29,7 @@ REQUIRED_ENV = {
         "SLACK_API_URL",
         "SLACK_FEED_CHANNEL",
         "FIRELINE_ENCRYPTION_KEYS",
+        "METRICS_PORT",
     },
     "bot": {
         "TEMPORAL_ADDRESS",
@@ -43,6 +44,7 @@ REQUIRED_ENV = {
         "PORT",
         "SEVERITY_POLICY_FILE",
         "FIRELINE_ENCRYPTION_KEYS",
+        "BOT_METRICS_PORT",
     },
 }
 
@@ -227,7 +229,9 @@ def test_fireline_has_its_own_database_created_on_first_start(services: dict[str
     assert database_url.rsplit("/", 1)[1] not in {"temporal", "temporal_visibility"}
 
 
-@pytest.mark.parametrize("name", ["temporal", "temporal-ui", "postgresql", "codec-server"])
+@pytest.mark.parametrize(
+    "name", ["temporal", "temporal-ui", "postgresql", "codec-server", "otel-collector", "jaeger"]
+)
 def test_stack_services_listen_on_the_hosts_loopback_only(
     services: dict[str, Any], name: str
 ) -> None:
@@ -308,6 +312,42 @@ def test_secrets_come_from_the_host_with_no_default(services: dict[str, Any]) ->
 @pytest.mark.parametrize("name", PASS_THROUGH_ONLY)
 def test_optional_settings_are_never_set_empty(services: dict[str, Any], name: str) -> None:
     assert _env(services["bot"])[name] is None, f"{name}: pass through, or leave unset"
+
+
+@pytest.mark.parametrize(
+    ("name", "variable"), [("worker", "METRICS_PORT"), ("bot", "BOT_METRICS_PORT")]
+)
+def test_worker_and_bot_are_health_checked_on_their_metrics_port(
+    services: dict[str, Any], name: str, variable: str
+) -> None:
+    service = services[name]
+    port = str(_env(service)[variable])
+    assert port == {"worker": "9464", "bot": "9465"}[name]
+    assert f"http://127.0.0.1:{port}/healthz" in " ".join(service["healthcheck"]["test"])
+    assert (port, port) in _published_ports(service)
+    for published in service["ports"]:
+        if str(published).endswith(f":{port}"):
+            assert str(published).startswith("127.0.0.1:"), f"{name} metrics beyond loopback"
+
+
+def test_the_bot_starts_once_a_worker_is_healthy(services: dict[str, Any]) -> None:
+    assert _depends_on(services["bot"]).get("worker") == "service_healthy"
+
+
+def test_the_observability_profile_sends_traces_to_jaeger(services: dict[str, Any]) -> None:
+    collector, jaeger = services["otel-collector"], services["jaeger"]
+    assert collector["profiles"] == jaeger["profiles"] == ["observability"]
+    assert ("4318", "4318") in _published_ports(collector)
+    assert ("16686", "16686") in _published_ports(jaeger)
+    (mount,) = collector["volumes"]
+    config = yaml.safe_load((ROOT / mount.split(":")[0]).read_text())
+    assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"].endswith(":4318")
+    pipeline = config["service"]["pipelines"]["traces"]
+    assert pipeline["receivers"] == ["otlp"]
+    (exporter,) = pipeline["exporters"]
+    assert config["exporters"][exporter]["endpoint"] == "jaeger:4317"
+    # Traces stay off until the host sets where they go.
+    assert _env(services["worker"])["OTEL_EXPORTER_OTLP_ENDPOINT"] is None
 
 
 def test_bot_publishes_port_3000(services: dict[str, Any]) -> None:

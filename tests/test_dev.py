@@ -50,9 +50,19 @@ class Ports:
     postgres: int = field(default_factory=free_port)
     bot: int = field(default_factory=free_port)
     codec: int = field(default_factory=free_port)
+    metrics: int = field(default_factory=free_port)
+    bot_metrics: int = field(default_factory=free_port)
 
     def all(self) -> list[int]:
-        return [self.temporal, self.ui, self.postgres, self.bot, self.codec]
+        return [
+            self.temporal,
+            self.ui,
+            self.postgres,
+            self.bot,
+            self.codec,
+            self.metrics,
+            self.bot_metrics,
+        ]
 
 
 def deadline_loop(timeout: float, what: str) -> Iterator[None]:
@@ -197,6 +207,8 @@ def start_dev(tmp_path: Path, ports: Ports, data_dir: Path) -> Iterator[DevFacto
             "DEV_POSTGRES_PORT": str(ports.postgres),
             "PORT": str(ports.bot),
             "CODEC_SERVER_PORT": str(ports.codec),
+            "METRICS_PORT": str(ports.metrics),
+            "BOT_METRICS_PORT": str(ports.bot_metrics),
             **extra,
         }
         assert "DATABASE_URL" not in env

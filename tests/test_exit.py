@@ -83,6 +83,8 @@ class Command:
                     "HOME": os.environ.get("HOME", "/"),
                     "PYTHONPATH": str(hold),
                     "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+                    "METRICS_PORT": str(free_port()),
+                    "BOT_METRICS_PORT": str(free_port()),
                     **env,
                 },
                 cwd=tmp_path,

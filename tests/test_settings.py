@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -256,6 +258,7 @@ def slack_env(**values: str) -> dict[str, str]:
         "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
         "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "PORT": str(free_port()),
+        "BOT_METRICS_PORT": str(free_port()),
         **values,
     }
 
@@ -289,7 +292,8 @@ def test_cli_bot_with_a_missing_policy_file(clean_env: Path) -> None:
 
 
 def test_cli_bot_starts_while_temporal_is_unreachable(clean_env: Path) -> None:
-    """The bot connects to Temporal lazily: it serves Slack with nothing on TEMPORAL_ADDRESS."""
+    """The bot connects to Temporal lazily: it serves Slack with nothing on TEMPORAL_ADDRESS, and
+    its /healthz says at once that it is unhealthy, and why."""
     env = slack_env()
     bot = subprocess.Popen(
         [sys.executable, "-m", "fireline", "bot"],
@@ -305,9 +309,15 @@ def test_cli_bot_starts_while_temporal_is_unreachable(clean_env: Path) -> None:
             assert bot.poll() is None, bot.communicate()[1]
             try:
                 url = f"http://127.0.0.1:{env['PORT']}/healthz"
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    assert response.status == 200
-                    break
+                asked = time.monotonic()
+                urllib.request.urlopen(url, timeout=2)
+                pytest.fail("healthy without Temporal")
+            except urllib.error.HTTPError as err:
+                assert time.monotonic() - asked < 1.0
+                assert err.code == 503
+                checks = json.loads(err.read())["checks"]
+                assert checks["temporal"] != "ok", checks
+                break
             except OSError:
                 assert time.monotonic() < deadline, "the bot did not listen within 30 s"
                 time.sleep(0.1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
@@ -17,6 +18,12 @@ CONNECT_TIMEOUT_SECONDS = 5
 # this many seconds, and starts no other attempt meanwhile. Short, so that after a long outage the
 # next checkout (the activity retries every few seconds) starts a fresh attempt right away.
 RECONNECT_TIMEOUT_SECONDS = 10
+
+
+async def _check_untraced(connection: AsyncConnection[Any]) -> None:
+    """The pool's liveness check of a connection it hands out: not a statement worth a span."""
+    with suppress_instrumentation():
+        await AsyncConnectionPool.check_connection(connection)
 
 
 def connection_pool(
@@ -30,7 +37,7 @@ def connection_pool(
         open=False,
         timeout=timeout,
         reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,
-        check=AsyncConnectionPool.check_connection,
+        check=_check_untraced,
         kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
         connection_class=AsyncConnection,
     )

@@ -65,6 +65,7 @@ def bot_env(stack: Stack, store: Store) -> dict[str, str]:
         "SLACK_API_URL": stack.fake.api_url,
         "SLACK_FEED_CHANNEL": stack.feed,
         "PORT": str(settings.port),
+        "BOT_METRICS_PORT": str(free_port()),
         # Long enough that the bot never gives up, nor tells of a delay, during this test.
         "DECLARE_RETRY_SECONDS": "600",
         "DECLARE_DELAY_NOTICE_SECONDS": "600",

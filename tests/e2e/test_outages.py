@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from typing import Any
 
 import psycopg
@@ -18,9 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 from fireline.db.queries import fetch_incident
 from fireline.devstack.localpg import LocalPostgres, free_port
 from tests.fakes.slack import FakeSlack
-from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
-from tests.stack import ONCE, REPORTER, Stack, fireline_stack
+from tests.stack import ONCE, REPORTER, fireline_stack, worker_process
 
 OUTAGE_SECONDS = 30
 
@@ -58,27 +54,6 @@ async def test_postgres_down_for_30s(
         assert row["number"] == incident.number
         assert [event["event_key"] for event in row["timeline"]] == ["declared"]
         assert stack.artifact_counts(incident) == ONCE
-
-
-def worker_process(stack: Stack, **extra_env: str) -> subprocess.Popen[bytes]:
-    settings = stack.settings
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": settings.temporal_address,
-        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-        "DATABASE_URL": settings.require_database_url(),
-        "SLACK_BOT_TOKEN": stack.fake.bot_token,
-        "SLACK_API_URL": stack.fake.api_url,
-        "SLACK_FEED_CHANNEL": stack.feed,
-        "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
-        **extra_env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "fireline", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 async def test_worker_killed_mid_declaration(

@@ -19,9 +19,7 @@ from tests.fakes.pagerduty import API_TOKEN, ROUTING_KEY, Alert, FakePagerDuty
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.incident_changes import said
-from tests.stack import Stack, fireline_stack
-
-from .test_outages import worker_process
+from tests.stack import Stack, fireline_stack, worker_process
 
 
 def paging_settings(pagerduty: FakePagerDuty, routing_key: str = ROUTING_KEY) -> dict[str, Any]:

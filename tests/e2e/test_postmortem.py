@@ -5,10 +5,7 @@ clients."""
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,9 +18,8 @@ from tests.fakes.confluence import FakeConfluence
 from tests.fakes.jira import FakeJira
 from tests.fakes.notion import FakeNotion
 from tests.fakes.slack import FakeSlack
-from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
-from tests.stack import COMMANDER, LOOKER, REPORTER, Stack, fireline_stack
+from tests.stack import COMMANDER, LOOKER, REPORTER, Stack, fireline_stack, worker_process
 from workflows.incident import IncidentWorkflow
 
 logging.getLogger("fireline.notion").setLevel(logging.CRITICAL)
@@ -206,27 +202,6 @@ async def test_confluence_and_jira_through_faults_make_one_of_each(
     assert [c.fault for c in jira.calls("issue.create")].count("drop_after_effect") == 1
 
 
-def worker_process(stack: Stack, extra: dict[str, str]) -> subprocess.Popen[bytes]:
-    settings = stack.settings
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": settings.temporal_address,
-        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-        "DATABASE_URL": settings.require_database_url(),
-        "SLACK_BOT_TOKEN": stack.fake.bot_token,
-        "SLACK_API_URL": stack.fake.api_url,
-        "SLACK_FEED_CHANNEL": stack.feed,
-        "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
-        **{name.upper(): value for name, value in extra.items()},
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "fireline", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 async def test_worker_killed_right_after_the_create_calls(
     slack: FakeSlack,
     dev_server: WorkflowEnvironment,
@@ -241,13 +216,14 @@ async def test_worker_killed_right_after_the_create_calls(
     async with fireline_stack(
         slack, dev_server.client, database_url, run_worker=False, **settings
     ) as stack:
-        worker = worker_process(stack, settings)
+        env = {name.upper(): value for name, value in settings.items()}
+        worker = worker_process(stack, **env)
         try:
             workflow_id = await stack.declare(severity="SEV1")
             await eventually(lambda: jira.issues() and notion.pages(), timeout=60)
             worker.send_signal(signal.SIGKILL)
             assert worker.wait(timeout=10) == -signal.SIGKILL
-            worker = worker_process(stack, settings)
+            worker = worker_process(stack, **env)
             incident = await linked(stack, workflow_id, 2)
         finally:
             worker.kill()

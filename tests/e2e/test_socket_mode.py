@@ -7,11 +7,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from bot.help import HELP
+from fireline.devstack.localpg import free_port
 from tests.bot_process import STOP_TIMEOUT, Bot
+from tests.e2e.observed import health, parse_metrics
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
@@ -31,6 +34,7 @@ def bot(slack: FakeSlack, dev_server: WorkflowEnvironment, tmp_path: Path) -> It
         "SLACK_API_URL": slack.api_url,
         "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
         "FIRELINE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        "BOT_METRICS_PORT": str(free_port()),
     }
     started = Bot(env, tmp_path)  # tmp_path as cwd: no stray .env is read
     try:
@@ -75,6 +79,29 @@ async def test_slash_commands_arrive_over_socket_mode(slack: FakeSlack, bot: Bot
     ack = await eventually(lambda: slack.socket_mode.ack(envelope_id), timeout=10)
     assert ack is not None and ack["payload"] == {"text": HELP}
     assert bot.running()
+
+
+async def test_health_and_metrics_are_on_the_metrics_port(slack: FakeSlack, bot: Bot) -> None:
+    """Socket Mode listens on no port for Slack: /healthz and /metrics are on BOT_METRICS_PORT."""
+    feed = seed_workspace(slack)
+    await connected(slack, bot)
+    port = int(bot.env["BOT_METRICS_PORT"])
+    assert await health(port) == (
+        200,
+        {"ok": True, "checks": {"temporal": "ok", "slack_auth": "ok"}},
+    )
+
+    fields = SlackRequests("", "", fake=slack).slash_command_fields(
+        "/incident", user_id=COMMANDER, channel_id=feed
+    )
+    envelope_id = slack.socket_mode.send("slash_commands", fields)
+    await eventually(lambda: slack.socket_mode.ack(envelope_id), timeout=10)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
+        samples = parse_metrics(await response.text())
+    assert samples['fireline_slack_ack_duration_seconds_count{kind="slash_command"}'] == 1
 
 
 async def test_sigterm_stops_the_bot(slack: FakeSlack, bot: Bot) -> None:

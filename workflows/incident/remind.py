@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     import fireline.render.incident as render
     import fireline.render.operator as operator
     import fireline.render.reminders as say
+    import fireline.telemetry.workflow_metrics as workflow_metrics
     import workflows.incident.reminders as reminders
     from fireline.models import ReminderKind
     from workflows.activity_options import BEST_EFFORT
@@ -32,6 +33,7 @@ async def keep_reminding(state: IncidentState) -> None:
         # Nothing queued or being applied: what is due is judged on the incident as it is now.
         await workflow.wait_condition(lambda: not state.pending)
         now = workflow.now()
+        due_at = dict(state.incident.reminders)
         due = reminders.take_due(state.incident, state.policy, now)
         if not due:
             continue
@@ -39,7 +41,11 @@ async def keep_reminding(state: IncidentState) -> None:
         steps = [_post(state, kind) for kind in due]
         if ReminderKind.UPDATE in due:
             steps.append(best_effort("show the next update's due time", _summary(state)))
-        for problems in await asyncio.gather(*steps):
+        results = await asyncio.gather(*steps)
+        for kind, problems in zip(due, results, strict=False):  # the summary's step comes last
+            if not problems:
+                workflow_metrics.reminder_posted(kind.value, workflow.now() - due_at[kind])
+        for problems in results:
             for problem in problems:
                 workflow.logger.warning("reminder: %s", problem)
 

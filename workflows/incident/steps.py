@@ -9,6 +9,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     import fireline.render.incident as render
+    import fireline.telemetry.workflow_metrics as workflow_metrics
     import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import DescribeChannelInput, MessageResult, UpsertMessageInput
@@ -119,4 +120,5 @@ async def best_effort(what: str, step: Awaitable[list[str]]) -> list[str]:
     try:
         return await step
     except ActivityError as err:
+        workflow_metrics.step_given_up(err)
         return [f"Gave up trying to {what}: {err.cause or err}"]

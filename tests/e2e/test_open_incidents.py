@@ -1,0 +1,41 @@
+"""The open-incidents gauge: counted from Temporal's visibility by severity and status, over the
+worker's own task queue, and a pair no longer open reads 0 rather than vanishing."""
+
+from __future__ import annotations
+
+from opentelemetry.metrics import CallbackOptions
+from temporalio.testing import WorkflowEnvironment
+
+from fireline.telemetry.metrics import observe_open, set_open_incidents
+from fireline.telemetry.open_incidents import count_open
+from tests.fakes.slack import FakeSlack
+from tests.helpers import eventually
+from tests.stack import COMMANDER, fireline_stack
+
+
+async def test_open_incidents_are_counted_by_severity_and_status(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        queue = stack.settings.temporal_task_queue
+        first = await stack.declared_in_channel(severity="SEV1", commander=COMMANDER)
+        await stack.declared_in_channel(severity="SEV2", commander=COMMANDER)
+        assert first.channel is not None
+        await stack.command("status mitigated", first.channel.id)
+
+        async def counted() -> dict[tuple[str, str], int]:
+            counts = await count_open(dev_server.client, queue)
+            assert counts == {("SEV1", "mitigated"): 1, ("SEV2", "investigating"): 1}, counts
+            return counts
+
+        counts = await eventually(counted)
+        assert await count_open(dev_server.client, "fireline-other-deployment") == {}
+
+    set_open_incidents(counts)
+    set_open_incidents({("SEV2", "investigating"): 1})
+    observed = {
+        (o.attributes["severity"], o.attributes["status"]): o.value
+        for o in observe_open(CallbackOptions())
+        if o.attributes is not None
+    }
+    assert observed == {("SEV1", "mitigated"): 0, ("SEV2", "investigating"): 1}
