@@ -68,6 +68,7 @@ class FakeActivities:
         page_refused: bool = False,
         paging_on: bool = False,
         oncall: list[OnCallPerson] | None = None,
+        oncall_down: bool = False,
         slack_emails: dict[str, str] | None = None,
     ) -> None:
         self.calls: Counter[str] = Counter()
@@ -91,6 +92,7 @@ class FakeActivities:
         self.page_attempts: list[PageInput] = []
         self.pages: list[PageInput] = []
         self._page_failures = page_failures
+        self._oncall_down = oncall_down
         self._page_refused = page_refused
         self._paging_on = paging_on
         # None: the on-call lookup is off.
@@ -197,6 +199,8 @@ class FakeActivities:
         @activity.defn(name="find_oncall")
         async def find_oncall(input: OnCallInput) -> OnCallResult:
             self.calls["find_oncall"] += 1
+            if self._oncall_down:
+                raise ConnectionError("PagerDuty's REST API does not answer")
             if self._oncall is None:
                 return OnCallResult(configured=False)
             return OnCallResult(configured=True, people=self._oncall)

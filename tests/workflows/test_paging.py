@@ -188,6 +188,19 @@ async def test_who_is_on_call_is_invited_dmed_or_listed_once(
     assert "<@UADA>, <@UBO>" in event.text and "Cy Contractor" in event.text
 
 
+async def test_changes_do_not_wait_for_an_oncall_lookup_pagerduty_does_not_answer(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(paging_on=True, oncall_down=True)
+    async with running(time_skipping, fakes, at_level("SEV1")) as handle:
+        await status(handle, "mitigated")
+        incident = await incident_when(
+            handle, lambda incident: incident.status is IncidentStatus.MITIGATED
+        )
+    assert incident.declaration_complete and fakes.calls["find_oncall"] >= 1
+    assert len(fakes.pages) == 1  # paged all the same
+
+
 async def test_a_private_incident_invites_nobody_on_call(
     time_skipping: WorkflowEnvironment,
 ) -> None:

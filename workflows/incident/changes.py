@@ -232,15 +232,13 @@ async def page_oncall(state: IncidentState, change: signals.PageOncallInput) -> 
         raise Refused(f"On-call is already paged for {incident.reference}.")
     state.add_event("page_requested", change.by)
     paging.request(state, change.by, asked=True)
-    also = []
     if oncall.wanted(state, any_level=True):
-        also.append(best_effort("bring in who is on call", oncall.bring_in(state, change.by)))
+        oncall.start(state, change.by)
     await _in_step(
         state,
         paging_say.page_requested(incident, change.by),
         summary=f"say in {state.where()} that on-call is paged",
         summary_changed=False,
-        also=also,
     )
 
 

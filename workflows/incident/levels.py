@@ -77,7 +77,7 @@ LEVEL_STEPS = [
     ),
     LevelStep("make the postmortem doc and the Jira issue", tracking.wanted, tracking.start_step),
     LevelStep("page on-call", _page_wanted, _page),
-    LevelStep("bring in who is on call", oncall.wanted, oncall.bring_in),
+    LevelStep("bring in who is on call", oncall.wanted, oncall.start_step),
     LevelStep("open the status channel", status_channel.wanted, status_channel.open_channel),
 ]
 

@@ -6,6 +6,7 @@ that email is listed once in the channel. Done once per incident, when on-call i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from temporalio import workflow
 
@@ -31,11 +32,28 @@ def wanted(state: IncidentState, *, any_level: bool = False) -> bool:
     )
 
 
+def start(state: IncidentState, by: str) -> None:
+    """Bring in whoever is on call beside the incident's changes: PagerDuty's REST API slow or
+    down (retried for up to 15 minutes) holds back neither declaration nor any change."""
+    state.page.oncall_looked_up = True
+    state.beside(_reported(bring_in(state, by)))
+
+
+async def start_step(state: IncidentState, by: str) -> list[str]:
+    """The level step (levels.py): starts the lookup and returns at once."""
+    start(state, by)
+    return []
+
+
+async def _reported(bringing_in: Awaitable[list[str]]) -> None:
+    for problem in await best_effort("bring in who is on call", bringing_in):
+        workflow.logger.warning("bringing in who is on call: %s", problem)
+
+
 async def bring_in(state: IncidentState, by: str) -> list[str]:
     """Invite whoever is on call; returns what could not be done."""
     incident = state.incident
     assert incident.channel is not None
-    state.page.oncall_looked_up = True
     oncall = await workflow.execute_activity_method(
         PagerDutyActivities.find_oncall,
         OnCallInput(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
@@ -78,6 +78,8 @@ class IncidentState(BaseModel):
     _paging: asyncio.Task[None] | None = PrivateAttr(default=None)
     # What changes still have to say and show, one change after the other (see `afterwards`).
     _aftermath: asyncio.Task[None] | None = PrivateAttr(default=None)
+    # Work that runs beside the changes (see `beside`).
+    _beside: list[asyncio.Task[None]] = PrivateAttr(default_factory=list)
     # Held while the pinned summary is being updated (steps.upsert_summary).
     _summary_turn: asyncio.Lock = PrivateAttr(default_factory=asyncio.Lock)
 
@@ -155,10 +157,17 @@ class IncidentState(BaseModel):
 
         self._aftermath = asyncio.create_task(in_turn())
 
+    def beside(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` beside the incident's changes, which do not wait for it (an outside API
+        retried for minutes); closing the incident does."""
+        self._beside.append(asyncio.create_task(work))
+
     async def settled(self) -> None:
-        """Wait until every change has said and shown all it had to."""
+        """Wait until every change has said and shown all it had to, and the work beside them
+        is done."""
         if self._aftermath is not None:
             await self._aftermath
+        await asyncio.gather(*self._beside)
 
     def where(self) -> str:
         """The incident channel as operators may read it: a private incident's channel name
