@@ -26,3 +26,8 @@ RECORD_TIMELINE = "record-timeline"
 # Stage: patch. Reminders and nudges: the due times kept in the state, and the reminders task
 # with its timers (workflows/incident/remind.py). Incidents started before it have none.
 REMINDERS = "reminders"
+
+# Stage: patch. A weeks-long incident continues as new, carrying its whole state, when Temporal
+# suggests it or its history reaches `events_per_run` (workflows/incident/next_run.py). Runs from
+# before it never do: their histories went on in the same run.
+CONTINUE_AS_NEW = "continue-as-new"

@@ -49,8 +49,19 @@ class IncidentState(BaseModel):
     reminding: bool = False
     # Reminders posted so far: the next one's message is `reminder:<n>`, posted once.
     reminders_sent: int = 0
+    # Reminders due are being posted (remind.py): a run does not continue as new meanwhile.
+    posting_reminders: bool = Field(default=False, exclude=True)
+    # The run is about to continue as new: no reminder starts posting (the next run posts it).
+    continuing: bool = Field(default=False, exclude=True)
     # What changes still have to say and show, one change after the other (see `afterwards`).
     _aftermath: asyncio.Task[None] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def starting(cls, input: DeclareIncidentInput, workflow_url: str) -> IncidentState:
+        """The state a run starts with: the one the run before carried, or a new incident's."""
+        if input.carried is not None:
+            return cls.model_validate(input.carried)
+        return cls.declared(input, workflow_url)
 
     @classmethod
     def declared(cls, input: DeclareIncidentInput, workflow_url: str) -> IncidentState:
@@ -124,6 +135,20 @@ class IncidentState(BaseModel):
         """Wait until every change has said and shown all it had to."""
         if self._aftermath is not None:
             await self._aftermath
+
+    def idle(self) -> bool:
+        """Nothing in flight that continuing as new would cut short: every change said and
+        shown, no reminder being posted, the record written."""
+        return (
+            (self._aftermath is None or self._aftermath.done())
+            and not self.posting_reminders
+            and self.recorded_version == self.version
+        )
+
+    def carried(self) -> dict[str, Any]:
+        """All the next run needs to carry on where this one stops: the incident with its
+        reminders' due times, changes not yet applied, requests seen, events not yet recorded."""
+        return self.model_dump(mode="json")
 
     def where(self) -> str:
         """The incident channel as operators may read it: a private incident's channel name
