@@ -2,11 +2,11 @@
 
 Temporal suggests it (at a few thousand events or megabytes of history); the incident's own limit
 (`events_per_run`) keeps it well below 10,000 events whatever the server says. The switch happens
-between two changes, once nothing is in flight: the aftermath of every change said and shown, no
-reminder being posted, the record written. Changes not yet applied travel in the state and apply
-first in the next run; the reminders keep their due times; nothing already done is done again.
-Signals arriving during the switch are not lost: the server refuses to end a run that has unseen
-signals, so they reach this run (and travel with its state) or the next.
+at a quiet moment: no change queued (changes keep being applied while it waits), the aftermath of
+every change said and shown, no reminder being posted, the record written. The next run starts
+from the whole state, so the reminders keep their due times and nothing already done is done
+again. Signals arriving during the switch are not lost: the server refuses to end a run that has
+signals it has not seen, so they reach this run, which applies them first, or the next.
 """
 
 from __future__ import annotations
