@@ -179,27 +179,29 @@ def processes(stack: BenchStack) -> dict[str, list[psutil.Process]]:
 
 @contextmanager
 def cpu_used(stack: BenchStack) -> Iterator[dict[str, float]]:
-    """CPU seconds each role used within the block, as a share of one core (100 % = a core)."""
+    """CPU each role used within the block, as a share of one core (100 % = a core); a process
+    that ended meanwhile (a PostgreSQL backend) is left out."""
     roles = processes(stack)
 
-    def seconds() -> dict[str, float]:
-        total = {}
-        for role, members in roles.items():
-            used = 0.0
-            for process in members:
-                try:
-                    times = process.cpu_times()
-                    used += times.user + times.system
-                except psutil.NoSuchProcess:
-                    pass
-            total[role] = used
-        return total
+    def seconds(process: psutil.Process) -> float | None:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            return None
+        return float(times.user + times.system)
 
     shares: dict[str, float] = {}
-    before, began = seconds(), time.monotonic()
+    before = {process.pid: seconds(process) for members in roles.values() for process in members}
+    began = time.monotonic()
     yield shares
-    after, elapsed = seconds(), time.monotonic() - began
-    shares.update({role: (after[role] - before[role]) / elapsed * 100 for role in roles})
+    elapsed = time.monotonic() - began
+    for role, members in roles.items():
+        used = 0.0
+        for process in members:
+            start, end = before[process.pid], seconds(process)
+            if start is not None and end is not None:
+                used += end - start
+        shares[role] = used / elapsed * 100
 
 
 async def run(incidents: int, concurrency: int, spread_minutes: float, lead: int) -> None:
