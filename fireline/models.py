@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -70,6 +71,13 @@ class DeclareIncidentInput(BaseModel):
     # None for incidents declared before it was carried (they keep their level).
     policy: SeverityPolicy | None = None
     tracking: TrackingPlan = Field(default_factory=TrackingPlan)
+    # Set when a weeks-long incident continues as new: the whole state of the run before, as
+    # IncidentState (workflows/incident/state.py) dumps it. A dict here, since that model belongs
+    # to the workflow and imports this module; the workflow validates it.
+    carried: dict[str, Any] | None = None
+    # A run continues as new once its history holds this many events, or sooner when Temporal
+    # suggests it: well before Temporal's 10,240-event warning. Tests set it low.
+    events_per_run: int = Field(default=8000, gt=0, le=9000)
 
 
 class ChannelRef(BaseModel):

@@ -39,3 +39,8 @@ SUMMARY_ONE_AT_A_TIME = "summary-one-at-a-time"
 # Stage: patch. The level steps run at declaration too (before it, only at promotion), and
 # include paging on-call through PagerDuty, inviting the on-call people and the status channel.
 PAGING_AND_STATUS_CHANNEL = "paging-and-status-channel"
+
+# Stage: patch. A weeks-long incident continues as new, carrying its whole state, when Temporal
+# suggests it or its history reaches `events_per_run` (workflows/incident/next_run.py). Runs from
+# before it never do: their histories went on in the same run.
+CONTINUE_AS_NEW = "continue-as-new"

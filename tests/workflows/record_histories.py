@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -25,6 +25,7 @@ from fireline import signals
 from fireline.models import AllocateNumbersInput, CounterState
 from tests.fixtures.temporal import add_search_attributes
 from tests.helpers import eventually
+from tests.workflows.test_continue_as_new import runs
 from tests.workflows.test_incident_workflow import FakeActivities, declare_input
 from tests.workflows.test_numbering import RecordFloor
 from workflows.counter import IncidentCounterWorkflow
@@ -37,11 +38,21 @@ QUEUE = "record-histories"
 async def save(handle: WorkflowHandle[Any, Any], name: str) -> None:
     """Write the history, unless one by that name exists: it stands for the code that made it,
     and replaying it proves incidents from then still run. `--force` writes over it."""
+    if kept(name):
+        return
+    write(await handle.fetch_history(), name)
+
+
+def kept(name: str) -> bool:
     path = HISTORIES / f"{name}.json"
     if path.exists() and "--force" not in sys.argv:
         print(f"kept {path.name} (recorded by earlier code; --force to overwrite)")
-        return
-    history = await handle.fetch_history()
+        return True
+    return False
+
+
+def write(history: WorkflowHistory, name: str) -> None:
+    path = HISTORIES / f"{name}.json"
     path.write_text(json.dumps(json.loads(history.to_json()), indent=1))
 
 
@@ -163,6 +174,36 @@ async def record_paging(env: WorkflowEnvironment) -> None:
         await save(handle, "incident_paged")
 
 
+async def record_continued(env: WorkflowEnvironment) -> None:
+    """An incident that continues as new: its first run declares, posts an update reminder on its
+    timer, applies notes sent around the switch and continues as new; the next run, started from
+    the carried state, posts the next reminder and is closed. Both runs' histories are saved."""
+    fakes = FakeActivities()
+    input = declare_input()
+    input.events_per_run = 100
+    async with Worker(
+        env.client, task_queue=QUEUE, workflows=[IncidentWorkflow], activities=fakes.all()
+    ):
+        handle = await env.client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=QUEUE
+        )
+        await env.sleep(timedelta(minutes=31))
+        await eventually(lambda: any(m.step.startswith("reminder:") for m in fakes.messages))
+        for n in range(4):
+            note = signals.AddNoteInput(text=f"note {n}", by="UA", request_id=f"N{n}")
+            await handle.signal(signals.ADD_NOTE, note)
+        await eventually(lambda: len(fakes.events) == 4)
+        await env.sleep(timedelta(minutes=25))
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status="closed", by="UA")
+        )
+        await handle.result()
+        first, second, *_ = await runs(env.client, handle.id, handle.first_execution_run_id or "")
+        for history, name in ((first, "incident_continued_as_new"), (second, "incident_continued")):
+            if not kept(name):
+                write(history, name)
+
+
 async def record_counter(client: Client) -> None:
     """Allocations (one after a collision) that read the record's highest number, then
     continue-as-new. counter_continued_as_new.json predates reading the record: kept, not
@@ -210,6 +251,7 @@ async def main() -> None:
         await record_lifecycle(env)
         await record_reminders(env)
         await record_paging(env)
+        await record_continued(env)
         await record_counter(env.client)
     finally:
         await env.shutdown()

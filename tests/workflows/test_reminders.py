@@ -1,16 +1,19 @@
 """Reminders and nudges as durable timers, on the time-skipping server: the update cadence and
 what resets, changes or stops it, the stale, unclaimed-role and postmortem nudges, snoozing, and
 what operators see. A reminder due when a change or a worker outage came is tested on the schedule
-itself (test_reminder_schedule.py): the time-skipping server stops the clock while a workflow task
-waits for a worker."""
+itself (test_reminder_schedule.py), and here for a resolve that came while no worker ran: the
+time-skipping server stops the clock while a workflow task waits for a worker."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from fireline import signals
 from fireline.models import DeclareIncidentInput, IncidentStatus, ReminderKind
@@ -266,3 +269,52 @@ async def test_a_bad_snooze_is_refused_and_told(
 
     assert "Snooze for 1 minute to 24 hours" in fakes.told[0].text
     assert after.reminders == before.reminders and after.timeline_length == 1
+
+
+async def test_a_reminder_due_as_the_incident_resolves_is_dropped(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    """The reminder's timer fires and two changes, the last a resolve, arrive while no worker
+    runs: the worker that returns gets them all in one task, applies both changes before it
+    judges the reminder, and the reminder never comes."""
+    fakes = FakeActivities()
+    input = declare_input()
+    queue = f"tq-{uuid.uuid4()}"
+    client = time_skipping.client
+    # Nothing cached: the next task goes to the queue any worker polls, not this one's own.
+    worker = Worker(
+        client,
+        task_queue=queue,
+        workflows=[IncidentWorkflow],
+        activities=fakes.all(),
+        max_cached_workflows=0,
+    )
+    async with worker:
+        handle = await client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=queue
+        )
+        # Seen in the record, not queried: a query to a worker caching nothing may time out.
+        await eventually(lambda: fakes.records and fakes.records[-1].declaration_complete)
+    due = fakes.records[-1].reminders[ReminderKind.UPDATE]
+    # Just past the due time: the timer fires, and its task waits for a worker.
+    await time_skipping.sleep(due - await time_skipping.get_current_time() + timedelta(seconds=1))
+    for status in ("identified", "resolved"):
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status=status, by="UB")
+        )
+    async with Worker(
+        client, task_queue=queue, workflows=[IncidentWorkflow], activities=fakes.all()
+    ):
+        await incident_when(handle, lambda i: i.status is IncidentStatus.RESOLVED)
+        await eventually(lambda: len(fakes.events) == 2)
+        await time_skipping.sleep(timedelta(hours=2))
+        history = await handle.fetch_history()
+
+    fired = [e.event_id for e in history.events if e.event_type == EventType.EVENT_TYPE_TIMER_FIRED]
+    signalled = [
+        e.event_id
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+    ]
+    assert fired and fired[0] < signalled[0]  # the reminder was due when the resolve came
+    assert posted(fakes) == []

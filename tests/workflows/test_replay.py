@@ -34,3 +34,15 @@ def test_every_workflow_has_a_recorded_history() -> None:
     recorded = " ".join(path.read_text() for path in HISTORIES)
     for workflow_type in ("IncidentWorkflow", "IncidentCounter"):
         assert f'"name": "{workflow_type}"' in recorded
+
+
+def test_an_incident_with_timers_and_continue_as_new_is_recorded() -> None:
+    """Both sides of the switch: a run that fired timers and continued as new, and one started
+    from the state it carried."""
+    incidents = [p.read_text() for p in HISTORIES if '"name": "IncidentWorkflow"' in p.read_text()]
+    assert any(
+        "EVENT_TYPE_TIMER_FIRED" in text
+        and "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW" in text
+        for text in incidents
+    )
+    assert any('"continuedExecutionRunId"' in text for text in incidents)

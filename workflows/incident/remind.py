@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 
 from temporalio import workflow
 
@@ -31,23 +32,34 @@ async def keep_reminding(state: IncidentState) -> None:
     while True:
         await _until_due_or_moved(state)
         # Nothing queued or being applied: what is due is judged on the incident as it is now.
-        await workflow.wait_condition(lambda: not state.pending)
+        # Not while the run continues as new either: the next run posts it (next_run.py).
+        await workflow.wait_condition(lambda: not state.pending and not state.continuing)
         now = workflow.now()
         due_at = dict(state.incident.reminders)
         due = reminders.take_due(state.incident, state.policy, now)
         if not due:
             continue
-        state.show_details()
-        steps = [_post(state, kind) for kind in due]
-        if ReminderKind.UPDATE in due:
-            steps.append(best_effort("show the next update's due time", _summary(state)))
-        results = await asyncio.gather(*steps)
-        for kind, problems in zip(due, results, strict=False):  # the summary's step comes last
-            if not problems:
-                workflow_metrics.reminder_posted(kind.value, workflow.now() - due_at[kind])
-        for problems in results:
-            for problem in problems:
-                workflow.logger.warning("reminder: %s", problem)
+        state.posting_reminders = True
+        try:
+            await _post_due(state, due, due_at)
+        finally:
+            state.posting_reminders = False
+
+
+async def _post_due(
+    state: IncidentState, due: list[ReminderKind], due_at: dict[ReminderKind, datetime]
+) -> None:
+    state.show_details()
+    steps = [_post(state, kind) for kind in due]
+    if ReminderKind.UPDATE in due:
+        steps.append(best_effort("show the next update's due time", _summary(state)))
+    results = await asyncio.gather(*steps)
+    for kind, problems in zip(due, results, strict=False):  # the summary's step comes last
+        if not problems:
+            workflow_metrics.reminder_posted(kind.value, workflow.now() - due_at[kind])
+    for problems in results:
+        for problem in problems:
+            workflow.logger.warning("reminder: %s", problem)
 
 
 async def _until_due_or_moved(state: IncidentState) -> None:

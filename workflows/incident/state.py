@@ -76,6 +76,10 @@ class IncidentState(BaseModel):
     page: PageState = Field(default_factory=PageState)
     # The events sent to PagerDuty, one after the other (see paging.sync).
     _paging: asyncio.Task[None] | None = PrivateAttr(default=None)
+    # Reminders due are being posted (remind.py): a run does not continue as new meanwhile.
+    posting_reminders: bool = Field(default=False, exclude=True)
+    # The run is about to continue as new: no reminder starts posting (the next run posts it).
+    continuing: bool = Field(default=False, exclude=True)
     # What changes still have to say and show, one change after the other (see `afterwards`).
     _aftermath: asyncio.Task[None] | None = PrivateAttr(default=None)
     # Work that runs beside the changes (see `beside`).
@@ -86,6 +90,13 @@ class IncidentState(BaseModel):
     @property
     def summary_turn(self) -> asyncio.Lock:
         return self._summary_turn
+
+    @classmethod
+    def starting(cls, input: DeclareIncidentInput, workflow_url: str) -> IncidentState:
+        """The state a run starts with: the one the run before carried, or a new incident's."""
+        if input.carried is not None:
+            return cls.model_validate(input.carried)
+        return cls.declared(input, workflow_url)
 
     @classmethod
     def declared(cls, input: DeclareIncidentInput, workflow_url: str) -> IncidentState:
@@ -168,6 +179,25 @@ class IncidentState(BaseModel):
         if self._aftermath is not None:
             await self._aftermath
         await asyncio.gather(*self._beside)
+
+    def idle(self) -> bool:
+        """Nothing in flight that continuing as new would cut short: every change said and
+        shown, no reminder being posted, the record written, and nothing running beside the
+        changes (on-call being brought in, events to PagerDuty, the doc and the issue: while
+        one of these waits on a refusal, the switch waits with it)."""
+        return (
+            (self._aftermath is None or self._aftermath.done())
+            and all(task.done() for task in self._beside)
+            and (self._paging is None or self._paging.done())
+            and self.tracking.idle()
+            and not self.posting_reminders
+            and self.recorded_version == self.version
+        )
+
+    def carried(self) -> dict[str, Any]:
+        """All the next run needs to carry on where this one stops: the incident with its
+        reminders' due times, changes not yet applied, requests seen, events not yet recorded."""
+        return self.model_dump(mode="json")
 
     def where(self) -> str:
         """The incident channel as operators may read it: a private incident's channel name

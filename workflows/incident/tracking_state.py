@@ -65,6 +65,10 @@ class TrackingState(BaseModel):
         self._chains[chain] = task
         self._tasks.append(task)
 
+    def idle(self) -> bool:
+        """No doc or issue work in flight or waiting on its timer."""
+        return all(task.done() for task in self._tasks)
+
     async def drain(self, ready: dict[str, bool]) -> None:
         """Let each chain whose doc or issue exists finish (a timeline being written on close);
         a chain still waiting for one that was never made is cancelled."""

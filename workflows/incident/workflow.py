@@ -18,6 +18,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     import fireline.signals as signals
     import workflows.incident.changes as changes
+    import workflows.incident.next_run as next_run
     import workflows.incident.reminders as reminders
     import workflows.incident.tracking as tracking
     import workflows.patches as patches
@@ -35,21 +36,32 @@ class IncidentWorkflow:
         info = workflow.info()
         ui = input.temporal_ui_url.rstrip("/")
         url = f"{ui}/namespaces/{info.namespace}/workflows/{info.workflow_id}"
-        self._state = IncidentState.declared(input, url)
+        self._state = IncidentState.starting(input, url)
+        # False in a run from before continue-as-new (next_run.py): it never switches.
+        self._may_continue = True
 
     @workflow.run
     async def run(self, input: DeclareIncidentInput) -> IncidentSnapshot:
         state = self._state
         state.show_details()
         recorder = asyncio.create_task(keep_record(state))
-        if workflow.patched(patches.REMINDERS):
-            state.reminding = True
-            reminders.sync(state.incident, state.policy, workflow.now())
-        state.level_steps_at_declaration = workflow.patched(patches.PAGING_AND_STATUS_CHANNEL)
-        await declare(state)
+        if input.carried is None:  # a continued run's incident was declared by its first run
+            if workflow.patched(patches.REMINDERS):
+                state.reminding = True
+                reminders.sync(state.incident, state.policy, workflow.now())
+            state.level_steps_at_declaration = workflow.patched(patches.PAGING_AND_STATUS_CHANNEL)
+            await declare(state)
         reminding = asyncio.create_task(keep_reminding(state)) if state.reminding else None
         while state.incident.status is not IncidentStatus.CLOSED:
-            await workflow.wait_condition(lambda: bool(state.pending))
+            await workflow.wait_condition(
+                lambda: (
+                    bool(state.pending)
+                    or (self._may_continue and next_run.due(input) and state.idle())
+                )
+            )
+            if not state.pending:
+                self._may_continue = await next_run.continue_as_new(state, input)
+                continue
             # Dequeued once applied: reminders wait for an empty queue (remind.py).
             await changes.apply(state, state.pending[0])
             state.pending.pop(0)
