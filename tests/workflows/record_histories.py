@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 from activities.pagerduty_types import OnCallPerson
 from fireline import signals
+from fireline.cli import _run
 from fireline.models import AllocateNumbersInput, CounterState
 from tests.fixtures.temporal import add_search_attributes
 from tests.helpers import eventually
@@ -258,4 +259,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    # Out through the CLI's exit: no interpreter teardown under the SDK's threads (see _exit).
+    _run(lambda: asyncio.run(main()))
