@@ -1,6 +1,7 @@
 """The HTTP layer every fake shares: a ThreadingHTTPServer on loopback that hands each request to
 the fake (``respond``) and sends its Outcome, or drops the connection as an outage or a lost
-answer would.
+answer would. With a TLS context (PagerDuty's clients take https:// only), accepted sockets are
+wrapped in it and the handshake runs in each request's thread.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import contextlib
 import json
 import select
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable
@@ -54,20 +56,32 @@ class FakeHttpServer(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(
-        self, respond: Callable[[Request], Outcome], name: str, host: str = "127.0.0.1"
+        self,
+        respond: Callable[[Request], Outcome],
+        name: str,
+        host: str = "127.0.0.1",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.respond = respond
         self.name = name
+        self.tls = tls
         super().__init__((host, 0), _Handler)
 
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host!s}:{port}"
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.tls is None:
+            return sock, address
+        return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
 
     def handle_error(self, request: object, client_address: object) -> None:
-        # A client hanging up a kept-alive connection (a worker stopping) is normal, not a bug.
-        if isinstance(sys.exc_info()[1], ConnectionError):
+        # A client hanging up a kept-alive connection (a worker stopping), or refusing the TLS
+        # handshake, is normal, not a bug.
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 

@@ -10,12 +10,13 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qs
 
 from tests.fakes.faults import FaultRule, Faults
-from tests.fakes.slack.dispatch import Call, Outcome
+from tests.fakes.http import FakeHttpServer, Outcome, Request
+from tests.fakes.slack.dispatch import Call
 
 from . import events, rest
-from .server import FakePagerDutyServer
 from .state import Account, Alert, OnCall, User
 from .tls import server_context
 
@@ -41,21 +42,20 @@ class FakePagerDuty:
         self.calls: list[Call] = []
         self._context = server_context(ca_file)
         self.ca_file = ca_file
-        self._server: FakePagerDutyServer | None = None
+        self._server: FakeHttpServer | None = None
         # While cleared, answers to events wait after their effect (see hold_answers).
         self._answering = threading.Event()
         self._answering.set()
 
     def start(self) -> FakePagerDuty:
         if self._server is None:
-            self._server = FakePagerDutyServer(self.handle, self._context)
+            self._server = FakeHttpServer(self.handle, "pagerduty", tls=self._context)
             self._server.start_in_thread()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     def __enter__(self) -> FakePagerDuty:
@@ -73,8 +73,7 @@ class FakePagerDuty:
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("FakePagerDuty is not started; call start() first")
-        host, port = self._server.server_address[:2]
-        return f"https://{host!s}:{port}"
+        return self._server.base_url
 
     def hold_answers(self) -> None:
         """Events take effect but their answers wait until `release_answers` (at most 60 s): a
@@ -116,9 +115,10 @@ class FakePagerDuty:
             return [call for call in self.calls if call.method == ENQUEUE]
 
     # the HTTP side --------------------------------------------------------------
-    def handle(
-        self, method: str, path: str, query: dict[str, list[str]], body: bytes, auth: str
-    ) -> Outcome:
+    def handle(self, request: Request) -> Outcome:
+        method, path, body = request.verb, request.path, request.body
+        query = parse_qs(request.query)
+        auth = request.headers.get("authorization", "")
         name = ENQUEUE if path == "/v2/enqueue" else path.strip("/").split("/")[0]
         try:
             args: Any = json.loads(body) if body else dict(query)
