@@ -31,6 +31,7 @@ from fireline.models import (
     DeclareIncidentInput,
     IncidentStatus,
 )
+from fireline.pagerduty import paging_plan
 from fireline.policy import SeverityPolicy
 from fireline.render import operator
 from fireline.render.text import escape
@@ -129,6 +130,7 @@ class Declarer:
             declared_at=entry.declared_at,
             policy=self._policy,
             tracking=integrations(self._settings).plan(),
+            paging=paging_plan(self._settings),
         )
         await self._temporal.start_workflow(
             IncidentWorkflow.run,

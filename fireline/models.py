@@ -56,6 +56,15 @@ class TrackingPlan(BaseModel):
     jira_private_project: bool = False
 
 
+class PagingPlan(BaseModel):
+    """Which of PagerDuty's two APIs this deployment uses (fireline/pagerduty.py), captured at
+    declaration like the tracking plan: a deployment without them spends no activity asking.
+    Both on for incidents from before the plan, which asked the activities."""
+
+    events: bool = True  # PAGERDUTY_ROUTING_KEY: pages are sent
+    oncall: bool = True  # PAGERDUTY_API_TOKEN and escalation policies: who is on call is read
+
+
 class DeclareIncidentInput(BaseModel):
     incident_id: str
     # Allocated by the IncidentCounter workflow before the incident starts (see bot.declare).
@@ -71,6 +80,7 @@ class DeclareIncidentInput(BaseModel):
     # None for incidents declared before it was carried (they keep their level).
     policy: SeverityPolicy | None = None
     tracking: TrackingPlan = Field(default_factory=TrackingPlan)
+    paging: PagingPlan = Field(default_factory=PagingPlan)
     # Set when a weeks-long incident continues as new: the whole state of the run before, as
     # IncidentState (workflows/incident/state.py) dumps it. A dict here, since that model belongs
     # to the workflow and imports this module; the workflow validates it.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from httpx2 import Timeout
 from pagerduty import ApiClient, EventsApiV2Client, RestApiV2Client
 
+from fireline.models import PagingPlan
 from fireline.settings import Settings
 
 # One HTTP request's limits; their sum stays well inside the paging activities' start-to-close
@@ -29,6 +30,21 @@ def _one_request_per_call(client: ApiClient) -> None:
     client.timeout = CALL_TIMEOUT  # type: ignore[assignment]  # httpx takes a Timeout too
 
 
+def paging_plan(settings: Settings) -> PagingPlan:
+    """What the clients below can do, for the incidents declared now."""
+    return PagingPlan(events=_events_on(settings), oncall=_oncall_on(settings))
+
+
+def _events_on(settings: Settings) -> bool:
+    return settings.pagerduty_routing_key is not None
+
+
+def _oncall_on(settings: Settings) -> bool:
+    return settings.pagerduty_api_token is not None and bool(
+        settings.pagerduty_escalation_policy_ids
+    )
+
+
 def events_client(settings: Settings) -> EventsApiV2Client | None:
     """The Events API v2 client, or None when PAGERDUTY_ROUTING_KEY is unset (paging off)."""
     if settings.pagerduty_routing_key is None:
@@ -44,7 +60,7 @@ def events_client(settings: Settings) -> EventsApiV2Client | None:
 def rest_client(settings: Settings) -> RestApiV2Client | None:
     """The REST API v2 client for the on-call lookup, or None when it is not configured
     (PAGERDUTY_API_TOKEN and PAGERDUTY_ESCALATION_POLICY_IDS are both needed)."""
-    if settings.pagerduty_api_token is None or not settings.pagerduty_escalation_policy_ids:
+    if settings.pagerduty_api_token is None or not _oncall_on(settings):
         return None
     client = RestApiV2Client(
         settings.pagerduty_api_token.get_secret_value(),

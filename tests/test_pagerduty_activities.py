@@ -17,7 +17,7 @@ from activities.pagerduty_errors import RATE_LIMITED, REFUSED
 from activities.pagerduty_types import OnCallInput, PageInput, PageLink
 from activities.slack import SlackActivities
 from activities.types import CreateStatusChannelInput, FindUsersInput
-from fireline.pagerduty import events_client, rest_client
+from fireline.pagerduty import events_client, paging_plan, rest_client
 from fireline.settings import Settings
 from tests.fakes.pagerduty import API_TOKEN, ROUTING_KEY, FakePagerDuty
 from tests.fakes.slack import FakeSlack
@@ -147,3 +147,28 @@ async def test_a_status_channel_is_never_the_incident_channel(slack: FakeSlack) 
         ),
     )
     assert again == status  # a retry adopts it
+
+
+@pytest.mark.parametrize(
+    ("env", "events", "oncall"),
+    [
+        ({}, False, False),
+        ({"pagerduty_routing_key": SecretStr(ROUTING_KEY)}, True, False),
+        ({"pagerduty_api_token": SecretStr(API_TOKEN)}, False, False),
+        (
+            {"pagerduty_api_token": SecretStr(API_TOKEN), "pagerduty_escalation_policy_ids": "P1"},
+            False,
+            True,
+        ),
+    ],
+)
+def test_the_paging_plan_says_what_the_clients_can_do(
+    env: dict[str, object], events: bool, oncall: bool
+) -> None:
+    settings = Settings(_env_file=None, **env)  # type: ignore[call-arg]
+    plan = paging_plan(settings)
+    assert (plan.events, plan.oncall) == (events, oncall)
+    assert (events_client(settings) is not None, rest_client(settings) is not None) == (
+        events,
+        oncall,
+    )

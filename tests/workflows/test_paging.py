@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.pagerduty_types import OnCallPerson
 from fireline import signals
-from fireline.models import DeclareIncidentInput, IncidentStatus
+from fireline.models import DeclareIncidentInput, IncidentStatus, PagingPlan
 from tests.helpers import eventually
 from tests.workflows.test_changes import incident_when, running
 from tests.workflows.test_incident_workflow import FakeActivities, declare_input
@@ -239,6 +239,22 @@ async def test_page_says_when_paging_is_not_set_up(time_skipping: WorkflowEnviro
         await handle.signal(signals.PAGE_ONCALL, signals.PageOncallInput(by="UBOB"))
         (off,) = await eventually(lambda: notes(fakes, "paging_off"))
     assert "PAGERDUTY_ROUTING_KEY" in off and "nobody was paged" in off
+
+
+async def test_a_deployment_without_pagerduty_spends_no_activity_on_it(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(paging_on=False)
+    input = at_level("SEV1")
+    input.paging = PagingPlan(events=False, oncall=False)
+    async with running(time_skipping, fakes, input) as handle:
+        await incident_when(handle, lambda incident: incident.declaration_complete)
+        await handle.signal(signals.PAGE_ONCALL, signals.PageOncallInput(by="UBOB"))
+        (off,) = await eventually(lambda: notes(fakes, "paging_off"))
+        await status(handle, "resolved")
+        await incident_when(handle, lambda incident: incident.status is IncidentStatus.RESOLVED)
+    assert "PAGERDUTY_ROUTING_KEY" in off
+    assert not fakes.page_attempts and fakes.calls["find_oncall"] == 0
 
 
 async def test_page_is_refused_for_a_resolved_incident(time_skipping: WorkflowEnvironment) -> None:

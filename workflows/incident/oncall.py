@@ -28,6 +28,7 @@ def wanted(state: IncidentState, *, any_level: bool = False) -> bool:
         state.level_steps_at_declaration
         and (any_level or incident.severity.page_oncall)
         and not incident.declaration.private
+        and state.paging_plan.oncall
         and not state.page.oncall_looked_up
     )
 

@@ -86,6 +86,8 @@ async def _send(
     state: IncidentState, action: Literal["trigger", "resolve"]
 ) -> Literal["sent", "off", "refused"]:
     """Send one event until PagerDuty accepts it (or refuses, or paging is off)."""
+    if not state.paging_plan.events:
+        return "off"
     incident = state.incident
     started = workflow.now()
     sending = workflow.start_activity_method(

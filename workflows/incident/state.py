@@ -11,7 +11,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     import fireline.render.operator as operator
-    from fireline.models import DeclareIncidentInput, IncidentSnapshot, TimelineEvent
+    from fireline.models import DeclareIncidentInput, IncidentSnapshot, PagingPlan, TimelineEvent
     from fireline.policy import SeverityPolicy
     from fireline.signals import Change
     from workflows.incident.tracking_state import TrackingState
@@ -74,6 +74,7 @@ class IncidentState(BaseModel):
     # for incidents started before them (patches.PAGING_AND_STATUS_CHANNEL).
     level_steps_at_declaration: bool = False
     page: PageState = Field(default_factory=PageState)
+    paging_plan: PagingPlan = Field(default_factory=PagingPlan)
     # The events sent to PagerDuty, one after the other (see paging.sync).
     _paging: asyncio.Task[None] | None = PrivateAttr(default=None)
     # Reminders due are being posted (remind.py): a run does not continue as new meanwhile.
@@ -115,6 +116,7 @@ class IncidentState(BaseModel):
             feed_channel=input.feed_channel,
             policy=input.policy,
             tracking=TrackingState(plan=input.tracking),
+            paging_plan=input.paging,
         )
 
     def receive(self, signal: str, change: Change) -> None:
