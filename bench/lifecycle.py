@@ -9,7 +9,8 @@ most one change in flight, from the command until its summary shows it; then its
 - ack latency: the slash command's POST until the bot's HTTP answer;
 - change-to-summary: the POST until the fake receives the chat.update of the incident's summary
   that shows the change;
-- changes per second, and the worker's and the bot's RSS.
+- changes per second, the worker's and the bot's RSS, and the CPU seconds each process (worker,
+  bot, Temporal dev server, this harness with the Slack fake) spent while the changes ran.
 
 Every change is valid: an incident's changes take turns at status (identified, mitigated, then
 investigating again: a reopen), severity (SEV1 and SEV2 by turns; it is declared SEV2) and roles
@@ -155,6 +156,7 @@ async def run(incidents: int, changes: int, concurrency: int) -> None:
             gate = asyncio.Semaphore(concurrency)
             # Change j goes to incident j % incidents: as even a spread as the numbers allow.
             counts = [len(range(i, changes, incidents)) for i in range(incidents)]
+            cpu_before = bench.cpu_seconds()
             started = time.perf_counter()
             per_incident = await asyncio.gather(
                 *(
@@ -164,6 +166,7 @@ async def run(incidents: int, changes: int, concurrency: int) -> None:
             )
             timings = [timing for sent in per_incident for timing in sent]
             elapsed = max(t.summarised for t in timings) - started
+            cpu_after = bench.cpu_seconds()
 
             at_a_time = min(concurrency, incidents)
             print(
@@ -179,6 +182,8 @@ async def run(incidents: int, changes: int, concurrency: int) -> None:
             )
             print(f"changes/s:             {changes / elapsed:7.2f}")
             print(f"RSS MiB:               {bench.rss()}")
+            spent = "  ".join(f"{k} {cpu_after[k] - cpu_before[k]:.1f}" for k in cpu_after)
+            print(f"CPU s in the run:      {spent}")
 
 
 def main() -> None:

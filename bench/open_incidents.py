@@ -141,8 +141,10 @@ async def due_times(database_url: str) -> dict[str, float]:
     return {str(id): datetime.fromisoformat(str(until)).timestamp() for id, until in rows}
 
 
-def ready_times(fake: FakeSlack, ready: ReadinessLog) -> list[float]:
-    return [at for channel in fake.channels() if (at := ready.ready_at(channel["id"]))]
+async def ready_times(ready: ReadinessLog, incidents: int) -> list[float]:
+    """When each of the first `incidents` channels became ready, as they do."""
+    async with asyncio.timeout(START_TIMEOUT):
+        return [(await ready.ready.get())[1] for _ in range(incidents)]
 
 
 class PeakRss:
@@ -209,18 +211,15 @@ async def run(incidents: int, concurrency: int, spread_minutes: float, lead: int
     with FakeSlack() as fake:
         async with bench_stack(fake) as bench:
             policy = reminding_policy(bench.stack.policy)
-            ready, reminders, rss = ReadinessLog(fake), ReminderLog(fake), PeakRss(bench)
+            ready = ReadinessLog(fake, asyncio.get_running_loop())
+            reminders, rss = ReminderLog(fake), PeakRss(bench)
             inputs = [incident_input(bench, policy, n) for n in range(1, incidents + 1)]
             gate = asyncio.Semaphore(concurrency)
 
             began = time.perf_counter()
             await asyncio.gather(*(start(bench, input, gate) for input in inputs))
             started = time.perf_counter() - began
-            readies = await eventually(
-                lambda: len(times := ready_times(fake, ready)) == incidents and times,
-                timeout=START_TIMEOUT,
-                interval=POLL_SECONDS,
-            )
+            readies = await ready_times(ready, incidents)
             declared = max(readies)
             print(
                 f"open incidents: {incidents}, started {concurrency} at a time, on "
