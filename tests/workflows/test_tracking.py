@@ -3,138 +3,18 @@ stand-ins, the Jira and doc activities are the real ones against the Jira and No
 
 from __future__ import annotations
 
-import logging
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
-import pytest
-from temporalio import activity
-from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.clients import jira_client, notion_client
-from activities.jira import JiraActivities
-from activities.notion_doc import NotionDocs
-from activities.postmortem_doc import PostmortemDocActivities
-from activities.tracking_types import Transcript, TranscriptInput, TranscriptMessage
 from fireline import signals
-from fireline.integrations import JiraConfig, NotionConfig
-from fireline.models import DeclareIncidentInput, IncidentSnapshot, IncidentStatus, TrackingPlan
+from fireline.models import IncidentStatus, TrackingPlan
 from tests.fakes.jira import FakeJira
 from tests.fakes.notion import FakeNotion
 from tests.helpers import eventually
-from tests.workflows.test_incident_workflow import FakeActivities, declare_input
-from workflows.incident import IncidentWorkflow
+from tests.workflows.test_incident_workflow import FakeActivities
+from tests.workflows.tracking_bed import SCHEMA, incident_when, kinds, running, tracked
 from workflows.incident.tracking import PRIVATE_NO_DOC, PRIVATE_NO_ISSUE
-
-logging.getLogger("fireline.notion").setLevel(logging.CRITICAL)
-Handle = WorkflowHandle[IncidentWorkflow, IncidentSnapshot]
-PLAN = TrackingPlan(doc_backend="notion", jira=True)
-SCHEMA = {"Name": "title", "Incident ID": "rich_text", "Status": "select"}
-
-
-@pytest.fixture(scope="module")
-def jira_server() -> Iterator[FakeJira]:
-    with FakeJira() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def notion_server() -> Iterator[FakeNotion]:
-    with FakeNotion() as fake:
-        yield fake
-
-
-@pytest.fixture
-def jira(jira_server: FakeJira) -> FakeJira:
-    jira_server.reset()
-    jira_server.add_project("FIRE")
-    return jira_server
-
-
-@pytest.fixture
-def notion(notion_server: FakeNotion) -> FakeNotion:
-    notion_server.reset()
-    return notion_server
-
-
-@asynccontextmanager
-async def running(
-    env: WorkflowEnvironment,
-    fakes: FakeActivities,
-    jira: FakeJira,
-    notion: FakeNotion,
-    input: DeclareIncidentInput,
-    *,
-    database: str | None = None,
-) -> AsyncIterator[Handle]:
-    database = database or notion.add_database("Postmortems", SCHEMA)
-    jira_config = JiraConfig(
-        jira.base_url, jira.username, jira.api_token, "FIRE", "Task", "Done", None, True
-    )
-    tickets = JiraActivities(jira_client(jira_config), jira_config)
-    client = notion_client(NotionConfig(notion.token, database, notion.base_url))
-    docs = PostmortemDocActivities(NotionDocs(client, database))
-    activities: list[Any] = [
-        *fakes.all(),
-        tickets.ensure_issue,
-        tickets.comment,
-        tickets.close,
-        tickets.create_followup,
-        docs.ensure_doc,
-        docs.update_header,
-        docs.write_section,
-        channel_transcript,
-    ]
-    queue = f"tq-{uuid.uuid4()}"
-    async with Worker(
-        env.client, task_queue=queue, workflows=[IncidentWorkflow], activities=activities
-    ):
-        yield await env.client.start_workflow(
-            IncidentWorkflow.run, input, id=input.incident_id, task_queue=queue
-        )
-    await client.aclose()
-
-
-@activity.defn(name="channel_transcript")
-async def channel_transcript(input: TranscriptInput) -> Transcript:
-    """The channel as the Slack activity reads it (tested against the Slack fake on its own)."""
-    at = input.oldest + timedelta(minutes=3)
-    return Transcript(
-        messages=[
-            TranscriptMessage(at=at, author="alice", text="db latency is up (https://grafana/x)"),
-            TranscriptMessage(at=at + timedelta(minutes=5), author="bob", text="on it", reply=True),
-            TranscriptMessage(at=at + timedelta(minutes=1), author="carol", text="rolling back"),
-        ],
-        names={user: f"name-of-{user}" for user in input.user_ids},
-    )
-
-
-def tracked(level: str = "SEV2", *, private: bool = False) -> DeclareIncidentInput:
-    input = declare_input(private=private)
-    assert input.policy is not None
-    severity = input.policy.level(level)
-    assert severity is not None
-    input.severity = severity
-    input.declaration.severity = level
-    input.tracking = PLAN
-    return input
-
-
-async def incident_when(handle: Handle, check: Any) -> IncidentSnapshot:
-    async def probe() -> IncidentSnapshot | None:
-        incident = await handle.query(IncidentWorkflow.get_incident)
-        return incident if check(incident) else None
-
-    return await eventually(probe)
-
-
-def kinds(incident: IncidentSnapshot) -> list[str]:
-    return [link.kind for link in incident.links]
 
 
 async def test_declared_sev2_gets_one_doc_and_one_issue_kept_in_step(
