@@ -1,4 +1,5 @@
-"""The incident channel's messages and threads as plain text, for the postmortem's timeline.
+"""The incident channel's messages and threads as plain text, for the postmortem's timeline, and
+people's names as Slack shows them (the timeline's actors, the Jira issue's comments).
 
 Paginated history, each thread's replies under its message, authors resolved to names, Slack
 markup turned into plain text and links. Fireline's own messages are left out: the incident's
@@ -16,7 +17,13 @@ from temporalio import activity
 
 from activities.slack_errors import classify
 from activities.slack_plain import plain_text
-from activities.tracking_types import Transcript, TranscriptInput, TranscriptMessage
+from activities.tracking_types import (
+    Transcript,
+    TranscriptInput,
+    TranscriptMessage,
+    UserNames,
+    UserNamesInput,
+)
 
 # What one transcript may weigh: it travels to the doc activity through the workflow's history,
 # whose payloads Temporal caps at 2 MB.
@@ -35,6 +42,15 @@ class SlackTranscriptActivities:
     async def channel_transcript(self, input: TranscriptInput) -> Transcript:
         try:
             return await self._transcript(input)
+        except SlackApiError as err:
+            classify(err).give_up(err)
+
+    @activity.defn(name="user_names")
+    async def user_names(self, input: UserNamesInput) -> UserNames:
+        """Each person's name, as the timeline names them; the id for someone Slack does not
+        know."""
+        try:
+            return UserNames(names={user: await self._name(user) for user in input.user_ids})
         except SlackApiError as err:
             classify(err).give_up(err)
 

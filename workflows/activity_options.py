@@ -80,6 +80,16 @@ TRACKING_SECTION: ActivityOptions = {
 
 TRACKING_REFUSED_RETRY = timedelta(minutes=30)
 
+# A person's name for a Jira comment (Slack's users.info): a nicety the comment waits on only
+# briefly; while Slack is down the comment names the Slack id instead.
+NAME_LOOKUP: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "schedule_to_close_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=10)
+    ),
+}
+
 # Events to PagerDuty: retried until PagerDuty accepts them, since every event carries the
 # incident's dedup key and a repeat adds to the same alert; the workflow tells the channel when a
 # page has not gone through for minutes. Each attempt is one request (fireline/pagerduty.py).

@@ -13,7 +13,14 @@ from tests.fakes.jira import FakeJira
 from tests.fakes.notion import FakeNotion
 from tests.helpers import eventually
 from tests.workflows.test_incident_workflow import FakeActivities
-from tests.workflows.tracking_bed import SCHEMA, incident_when, kinds, running, tracked
+from tests.workflows.tracking_bed import (
+    SCHEMA,
+    People,
+    incident_when,
+    kinds,
+    running,
+    tracked,
+)
 from workflows.incident.tracking import PRIVATE_NO_DOC, PRIVATE_NO_ISSUE
 
 
@@ -44,12 +51,52 @@ async def test_declared_sev2_gets_one_doc_and_one_issue_kept_in_step(
     [issue] = jira.issues()
     assert issue["summary"] == "INC-42: Checkout <!channel> down"
     assert issue["comments"][0].startswith(
-        "Status: investigating -> mitigated (by UB): rolled back"
+        "Status: investigating -> mitigated (by name-of-UB): rolled back"
     )
     assert issue["status"] == {"name": "Done"}
     assert len(notion.pages()) == 1
     assert fakes.calls["bookmark"] >= 3  # Temporal, the doc, the issue
     assert summaries  # the summary was posted before being updated with the links
+
+
+async def test_comments_name_who_made_the_change_each_posted_once(
+    time_skipping: WorkflowEnvironment, jira: FakeJira, notion: FakeNotion
+) -> None:
+    """Jira readers cannot resolve Slack ids: a comment names the person as the postmortem's
+    timeline does, each person looked up once; while Slack cannot say, the id. The first
+    comment's answer is lost: its retry finds it and posts nothing twice."""
+    fakes, people = FakeActivities(), People()
+    jira.faults.add("issue.comment", kind="drop_after_effect", times=1)
+    async with running(time_skipping, fakes, jira, notion, tracked(), people=people) as handle:
+        await incident_when(handle, lambda i: len(i.links) == 2)
+        changes = [
+            (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="identified", by="UB")),
+            (signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity="SEV1", by="UB")),
+        ]
+        for name, change in changes:
+            await handle.signal(name, change)
+        await eventually(lambda: len(jira.issues()[0]["comments"]) == 2)
+        people.reachable = False
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status="mitigated", by="UC")
+        )
+        await time_skipping.sleep(timedelta(minutes=2))  # past the lookup's one minute
+        await eventually(lambda: len(jira.issues()[0]["comments"]) == 3)
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status="closed", by="UB")
+        )
+        await handle.result()
+
+    comments = [c.split("\n")[0] for c in jira.issues()[0]["comments"]]
+    assert comments == [
+        "Status: investigating -> identified (by name-of-UB)",
+        "Severity: SEV2 -> SEV1 (by name-of-UB)",
+        "Status: identified -> mitigated (by UC)",
+        "Status: mitigated -> closed (by name-of-UB)",
+    ]
+    assert [c.fault for c in jira.calls("issue.comment")].count("drop_after_effect") == 1
+    assert people.asked[0] == ["UB"] and len(people.asked) > 2
+    assert all(asked == ["UC"] for asked in people.asked[1:])
 
 
 async def test_private_incident_makes_nothing_shared(

@@ -21,7 +21,13 @@ from activities.confluence_doc import ConfluenceDocs
 from activities.jira import JiraActivities
 from activities.notion_doc import NotionDocs
 from activities.postmortem_doc import DocBackend, PostmortemDocActivities
-from activities.tracking_types import Transcript, TranscriptInput, TranscriptMessage
+from activities.tracking_types import (
+    Transcript,
+    TranscriptInput,
+    TranscriptMessage,
+    UserNames,
+    UserNamesInput,
+)
 from fireline.integrations import ConfluenceConfig, JiraConfig, NotionConfig
 from fireline.models import DeclareIncidentInput, IncidentSnapshot, TrackingPlan
 from tests.fakes.confluence import FakeConfluence
@@ -46,6 +52,7 @@ async def running(
     input: DeclareIncidentInput,
     *,
     database: str | None = None,
+    people: People | None = None,
 ) -> AsyncIterator[Handle]:
     """A worker with the real tracking activities, and the incident started on it."""
     jira_config = JiraConfig(
@@ -74,6 +81,7 @@ async def running(
         docs.update_header,
         docs.write_section,
         channel_transcript,
+        (people or People()).activity(),
     ]
     queue = f"tq-{uuid.uuid4()}"
     try:
@@ -100,6 +108,25 @@ async def channel_transcript(input: TranscriptInput) -> Transcript:
         ],
         names={user: f"name-of-{user}" for user in input.user_ids},
     )
+
+
+class People:
+    """Slack's names for people (`name-of-<id>`, as channel_transcript gives them), or Slack
+    down when `reachable` is False; `asked` lists every lookup."""
+
+    def __init__(self, *, reachable: bool = True) -> None:
+        self.reachable = reachable
+        self.asked: list[list[str]] = []
+
+    def activity(self) -> Any:
+        @activity.defn(name="user_names")
+        async def user_names(input: UserNamesInput) -> UserNames:
+            self.asked.append(input.user_ids)
+            if not self.reachable:
+                raise ConnectionError("Slack is unreachable")
+            return UserNames(names={user: f"name-of-{user}" for user in input.user_ids})
+
+        return user_names
 
 
 def tracked(
