@@ -120,14 +120,19 @@ def rate_limit(slack: FakeSlack, every: int) -> None:
 
 
 async def read_channel(
-    transcripts: SlackTranscriptActivities, input: TranscriptInput, attempts: int
+    transcripts: SlackTranscriptActivities,
+    input: TranscriptInput,
+    attempts: int,
+    sizes: list[int],
 ) -> tuple[Transcript | None, int]:
     """channel_transcript retried as Temporal retries it: each attempt is given the details of
-    the last heartbeat before it. None when the last attempt failed too."""
+    the last heartbeat before it (their sizes in bytes go to `sizes`). None when the last attempt
+    failed too."""
     last: list[Any] = []
 
     def beat(*details: Any) -> None:
         last[:] = details
+        sizes.append(sum(len(detail) for detail in details))
 
     for attempt in range(1, attempts + 1):
         env = ActivityEnvironment()
@@ -149,6 +154,7 @@ async def fill(
     channel: str,
     timeline: list[TimelineEvent],
     attempts: int,
+    heartbeats: list[int],
 ) -> tuple[float, bool, int, int]:
     """(seconds, whether the doc changed, timeline lines, attempts at reading the channel)"""
     env = ActivityEnvironment()
@@ -160,6 +166,7 @@ async def fill(
             channel_id=channel, oldest=snapshot.declared_at - timedelta(minutes=1), user_ids=people
         ),
         attempts,
+        heartbeats,
     )
     if transcript is None:
         return time.perf_counter() - started, False, 0, tries
@@ -214,8 +221,9 @@ async def bench(args: argparse.Namespace) -> None:
             docs = PostmortemDocActivities(backend)
             ref = await backend.create(snapshot.incident_id, header)
             slack_before, doc_before = len(slack.calls()), len(fake.calls())
+            heartbeats: list[int] = []
             seconds, changed, lines, tries = await fill(
-                transcripts, docs, ref, snapshot, channel, timeline, args.attempts
+                transcripts, docs, ref, snapshot, channel, timeline, args.attempts, heartbeats
             )
             slack_calls = slack.calls()[slack_before:]
             doc_calls = fake.calls()[doc_before:]
@@ -224,14 +232,17 @@ async def bench(args: argparse.Namespace) -> None:
                 print(f"\n{name}: the channel was not read in {tries} attempts ({seconds:.2f} s)")
             else:
                 print(f"\n{name}: fill {seconds:.2f} s, {lines} timeline lines, written: {changed}")
-            print(f"  channel read: {tries} attempt(s), {limited} calls answered 429")
+            print(
+                f"  channel read: {tries} attempt(s), {limited} calls answered 429; "
+                f"{len(heartbeats)} heartbeats, the largest {max(heartbeats, default=0)} bytes"
+            )
             print(f"  slack calls ({len(slack_calls)}): {counted(slack_calls, lambda c: c.method)}")
             print(f"  {name} calls ({len(doc_calls)}): {counted(doc_calls, lambda c: c.operation)}")
             if not lines:
                 continue
             doc_before = len(fake.calls())
             seconds, changed, _, _ = await fill(
-                transcripts, docs, ref, snapshot, channel, timeline, args.attempts
+                transcripts, docs, ref, snapshot, channel, timeline, args.attempts, []
             )
             again = fake.calls()[doc_before:]
             print(

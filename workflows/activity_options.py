@@ -16,6 +16,12 @@ class ActivityOptions(TypedDict, total=False):
     retry_policy: RetryPolicy
 
 
+class HeartbeatingOptions(ActivityOptions, total=False):
+    """For an activity that heartbeats (local activities take no heartbeat timeout)."""
+
+    heartbeat_timeout: timedelta
+
+
 # Steps the incident cannot do without (its number, its channel, its summary): retried until done.
 ESSENTIAL: ActivityOptions = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -73,6 +79,17 @@ TRACKING: ActivityOptions = {
 # A section of the postmortem doc (the timeline of a long channel): many calls in one attempt.
 TRACKING_SECTION: ActivityOptions = {
     "start_to_close_timeout": timedelta(minutes=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+    ),
+}
+
+# Reading the incident channel for the postmortem (thousands of messages, hundreds of calls): an
+# attempt heartbeats what it has read, so the retry after a Slack 429 goes on from there, and a
+# worker lost mid-way is noticed within the heartbeat timeout (each Slack call takes at most 8 s).
+TRANSCRIPT: HeartbeatingOptions = {
+    "start_to_close_timeout": timedelta(minutes=10),
+    "heartbeat_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
     ),

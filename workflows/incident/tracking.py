@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         TRACKING,
         TRACKING_REFUSED_RETRY,
         TRACKING_SECTION,
+        TRANSCRIPT,
     )
     from workflows.incident.postmortem_timeline import durations, timeline_lines
     from workflows.incident.state import IncidentState
@@ -290,7 +291,7 @@ async def _fill_now(state: IncidentState, doc: IncidentLink) -> list[str]:
             user_ids=people,
         ),
         summary=f"read {state.where()} for the postmortem's timeline",
-        **TRACKING_SECTION,
+        **TRANSCRIPT,
     )
     await _section(state, doc, TIMELINE, timeline_lines(incident, events, transcript))
     state.tracking.names = {**state.tracking.names, **transcript.names}
