@@ -132,6 +132,7 @@ def build_worker(
             docs.update_header,
             docs.write_section,
             transcripts.channel_transcript,
+            transcripts.user_names,
         ],
     )
 

@@ -1,8 +1,10 @@
-"""The incident channel's messages and threads as plain text, for the postmortem's timeline.
+"""The incident channel's messages and threads as plain text, for the postmortem's timeline, and
+people's names as Slack shows them (the timeline's actors, the Jira issue's comments).
 
 Paginated history, each thread's replies under its message, authors resolved to names, Slack
 markup turned into plain text and links. Fireline's own messages are left out: the incident's
-timeline already says what they announced. Reading twice is harmless, so a retry needs no care.
+timeline already says what they announced. Reading is paged by hand, so that a retried attempt
+goes on from the page where the failed one stopped (transcript_progress.py).
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ from temporalio import activity
 
 from activities.slack_errors import classify
 from activities.slack_plain import plain_text
-from activities.tracking_types import Transcript, TranscriptInput, TranscriptMessage
+from activities.tracking_types import (
+    Transcript,
+    TranscriptInput,
+    TranscriptMessage,
+    UserNames,
+    UserNamesInput,
+)
+from activities.transcript_progress import Checkpoint, Said
 
 # What one transcript may weigh: it travels to the doc activity through the workflow's history,
 # whose payloads Temporal caps at 2 MB.
 MAX_CHARS = 1_000_000
+PAGE = 200  # messages per history or replies call
 # Message subtypes that are Slack's own notices, not what people said.
 _NOTICES = {"channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name"}
 
@@ -33,34 +43,65 @@ class SlackTranscriptActivities:
 
     @activity.defn(name="channel_transcript")
     async def channel_transcript(self, input: TranscriptInput) -> Transcript:
+        """The channel since `input.oldest`. A long channel takes many calls: each attempt goes
+        on from where the one before it stopped (transcript_progress.py)."""
+        checkpoint = Checkpoint()
         try:
-            return await self._transcript(input)
+            try:
+                return await self._transcript(input, checkpoint)
+            except SlackApiError as err:
+                classify(err).give_up(err)
+        except BaseException:
+            checkpoint.save()  # for the next attempt, which goes on from here
+            raise
+
+    @activity.defn(name="user_names")
+    async def user_names(self, input: UserNamesInput) -> UserNames:
+        """Each person's name, as the timeline names them; the id for someone Slack does not
+        know."""
+        try:
+            return UserNames(names={user: await self._name(user) for user in input.user_ids})
         except SlackApiError as err:
             classify(err).give_up(err)
 
-    async def _transcript(self, input: TranscriptInput) -> Transcript:
+    async def _transcript(self, input: TranscriptInput, checkpoint: Checkpoint) -> Transcript:
         if self._me is None:
             self._me = str((await self._client.auth_test())["user_id"])
-        oldest = f"{input.oldest.timestamp():.6f}"
-        top = await self._pages(
-            self._client.conversations_history, channel=input.channel_id, oldest=oldest
-        )
-        messages: list[tuple[dict[str, Any], bool]] = []
-        for message in sorted(top, key=lambda m: float(m["ts"])):
-            messages.append((message, False))
-            if message.get("reply_count"):
-                replies = await self._pages(
-                    self._client.conversations_replies, channel=input.channel_id, ts=message["ts"]
-                )
-                messages += [(reply, True) for reply in replies if reply["ts"] != message["ts"]]
-        said = [(m, reply) for m, reply in messages if self._said_by_people(m)]
-        for user in {*input.user_ids, *(m.get("user", "") for m, _ in said)} - {""}:
+        read = checkpoint.read
+        while not read.history_done:
+            page = await self._client.conversations_history(
+                channel=input.channel_id,
+                oldest=f"{input.oldest.timestamp():.6f}",
+                limit=PAGE,
+                cursor=read.history_cursor or None,
+            )
+            for message in page["messages"]:
+                if message.get("reply_count"):
+                    read.threads.append(message["ts"])
+            read.said += self._said(page["messages"])
+            read.history_cursor = _next_cursor(page)
+            read.history_done = not read.history_cursor
+            checkpoint.beat()
+        threads = sorted(read.threads, key=float)
+        while read.threads_read < len(threads):
+            thread = threads[read.threads_read]
+            page = await self._client.conversations_replies(
+                channel=input.channel_id, ts=thread, limit=PAGE, cursor=read.thread_cursor or None
+            )
+            replies = [reply for reply in page["messages"] if reply["ts"] != thread]
+            read.said += self._said(replies, thread)
+            read.thread_cursor = _next_cursor(page)
+            read.threads_read += 0 if read.thread_cursor else 1
+            checkpoint.beat()
+        said = read.in_order()
+        for user in {*input.user_ids, *(m.user for m, _ in said)} - {""}:
             await self._name(user)
+            checkpoint.beat()
         lines = [
             TranscriptMessage(
-                at=datetime.fromtimestamp(float(m["ts"]), UTC),
-                author=self._names.get(m.get("user", ""), m.get("username", "someone")),
-                text=plain_text(str(m.get("text", "")), self._names),
+                at=datetime.fromtimestamp(float(m.ts), UTC),
+                author=self._names.get(m.user, m.username or "someone"),
+                text=plain_text(m.text, self._names),
                 reply=reply,
             )
             for m, reply in said
@@ -74,15 +115,19 @@ class SlackTranscriptActivities:
         names = {user: self._names[user] for user in input.user_ids if user in self._names}
         return Transcript(messages=lines[:kept], names=names, left_out=len(lines) - kept)
 
-    def _said_by_people(self, message: dict[str, Any]) -> bool:
-        return message.get("user") != self._me and message.get("subtype") not in _NOTICES
-
-    async def _pages(self, method: Any, **args: Any) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        pages = await method(limit=200, **args)
-        async for page in pages:  # slack_sdk follows next_cursor
-            out += page["messages"]
-        return out
+    def _said(self, messages: list[dict[str, Any]], thread: str | None = None) -> list[Said]:
+        """What people said among `messages`: Fireline's own and Slack's notices left out."""
+        return [
+            Said(
+                ts=str(m["ts"]),
+                user=str(m.get("user", "")),
+                username=str(m.get("username", "")),
+                text=str(m.get("text", "")),
+                thread=thread,
+            )
+            for m in messages
+            if m.get("user") != self._me and m.get("subtype") not in _NOTICES
+        ]
 
     async def _name(self, user: str) -> str:
         if user not in self._names:
@@ -97,3 +142,7 @@ class SlackTranscriptActivities:
                     raise
                 self._names[user] = user
         return self._names[user]
+
+
+def _next_cursor(page: Any) -> str:
+    return str((page.get("response_metadata") or {}).get("next_cursor") or "")

@@ -109,6 +109,15 @@ class TranscriptInput(BaseModel):
     user_ids: list[str] = Field(default_factory=list)
 
 
+class UserNamesInput(BaseModel):
+    user_ids: list[str]
+
+
+class UserNames(BaseModel):
+    # Slack user id -> the name Slack shows (the id itself when Slack knows no such user).
+    names: dict[str, str] = Field(default_factory=dict)
+
+
 class TranscriptMessage(BaseModel):
     at: datetime
     author: str

@@ -8,13 +8,20 @@ activities the workflow runs (channel_transcript, write_section) and the same or
 this leaves out. Printed for each doc backend: the time to fill, the time of a second refresh
 (which finds nothing to change), and the API calls made against each fake.
 
-    uv run python -m bench.postmortem --messages 5000 --events 500
+With `--ratelimit-every N`, Slack answers 429 to every Nth conversations.history or
+conversations.replies call, and the channel is read as Temporal retries the activity: each failed
+attempt is followed by the next, given the details of the last heartbeat before it (without
+waiting for Retry-After: calls are counted here, not time), up to `--attempts`.
+
+    uv run python -m bench.postmortem --messages 5000 --events 500 [--ratelimit-every 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import itertools
 import logging
 import time
 from collections import Counter
@@ -22,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.clients import confluence_client, notion_client
@@ -30,7 +38,13 @@ from activities.doc_template import TIMELINE
 from activities.notion_doc import NotionDocs
 from activities.postmortem_doc import DocBackend, PostmortemDocActivities
 from activities.slack_transcript import SlackTranscriptActivities
-from activities.tracking_types import DocHeader, DocSection, DocSectionInput, TranscriptInput
+from activities.tracking_types import (
+    DocHeader,
+    DocSection,
+    DocSectionInput,
+    Transcript,
+    TranscriptInput,
+)
 from fireline.integrations import ConfluenceConfig, NotionConfig
 from fireline.models import Declaration, IncidentSnapshot, TimelineEvent
 from fireline.policy import SeverityLevel
@@ -94,6 +108,44 @@ def events(count: int, declared_at: datetime) -> list[TimelineEvent]:
     ]
 
 
+def rate_limit(slack: FakeSlack, every: int) -> None:
+    """Slack answers 429 to every `every`th read of history or replies."""
+    reads = itertools.count(1)
+
+    def limited(_: dict[str, Any]) -> bool:
+        return next(reads) % every == 0
+
+    for method in ("conversations.history", "conversations.replies"):
+        slack.faults.add(method, kind="ratelimited", when=limited)
+
+
+async def read_channel(
+    transcripts: SlackTranscriptActivities,
+    input: TranscriptInput,
+    attempts: int,
+    sizes: list[int],
+) -> tuple[Transcript | None, int]:
+    """channel_transcript retried as Temporal retries it: each attempt is given the details of
+    the last heartbeat before it (their sizes in bytes go to `sizes`). None when the last attempt
+    failed too."""
+    last: list[Any] = []
+
+    def beat(*details: Any) -> None:
+        last[:] = details
+        sizes.append(sum(len(detail) for detail in details))
+
+    for attempt in range(1, attempts + 1):
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(env.info, attempt=attempt, heartbeat_details=list(last))
+        env.on_heartbeat = beat
+        try:
+            return await env.run(transcripts.channel_transcript, input), attempt
+        except ApplicationError as err:
+            if err.non_retryable:
+                raise
+    return None, attempts
+
+
 async def fill(
     transcripts: SlackTranscriptActivities,
     docs: PostmortemDocActivities,
@@ -101,22 +153,29 @@ async def fill(
     snapshot: IncidentSnapshot,
     channel: str,
     timeline: list[TimelineEvent],
-) -> tuple[float, bool, int]:
+    attempts: int,
+    heartbeats: list[int],
+) -> tuple[float, bool, int, int]:
+    """(seconds, whether the doc changed, timeline lines, attempts at reading the channel)"""
     env = ActivityEnvironment()
     started = time.perf_counter()
     people = sorted({e.actor_id for e in timeline} | {snapshot.declaration.reporter_id})
-    transcript = await env.run(
-        transcripts.channel_transcript,
+    transcript, tries = await read_channel(
+        transcripts,
         TranscriptInput(
             channel_id=channel, oldest=snapshot.declared_at - timedelta(minutes=1), user_ids=people
         ),
+        attempts,
+        heartbeats,
     )
+    if transcript is None:
+        return time.perf_counter() - started, False, 0, tries
     lines = timeline_lines(snapshot, timeline, transcript)
     written = await env.run(
         docs.write_section,
         DocSectionInput(ref=ref, section=DocSection(heading=TIMELINE, lines=lines)),
     )
-    return time.perf_counter() - started, written.changed, len(lines)
+    return time.perf_counter() - started, written.changed, len(lines), tries
 
 
 def counted(calls: list[Any], name: Any) -> str:
@@ -152,6 +211,8 @@ async def bench(args: argparse.Namespace) -> None:
             declared_at=declared_at,
             channel_url="https://fake.slack.com/archives/C1",
         )
+        if args.ratelimit_every:
+            rate_limit(slack, args.ratelimit_every)
         print(
             f"incident: {args.messages} channel messages (a thread of {args.replies} every "
             f"{args.thread_every}), {args.events} timeline events"
@@ -160,16 +221,29 @@ async def bench(args: argparse.Namespace) -> None:
             docs = PostmortemDocActivities(backend)
             ref = await backend.create(snapshot.incident_id, header)
             slack_before, doc_before = len(slack.calls()), len(fake.calls())
-            seconds, changed, lines = await fill(
-                transcripts, docs, ref, snapshot, channel, timeline
+            heartbeats: list[int] = []
+            seconds, changed, lines, tries = await fill(
+                transcripts, docs, ref, snapshot, channel, timeline, args.attempts, heartbeats
             )
             slack_calls = slack.calls()[slack_before:]
             doc_calls = fake.calls()[doc_before:]
-            print(f"\n{name}: fill {seconds:.2f} s, {lines} timeline lines, written: {changed}")
+            limited = sum(1 for c in slack_calls if c.status == 429)
+            if not lines:
+                print(f"\n{name}: the channel was not read in {tries} attempts ({seconds:.2f} s)")
+            else:
+                print(f"\n{name}: fill {seconds:.2f} s, {lines} timeline lines, written: {changed}")
+            print(
+                f"  channel read: {tries} attempt(s), {limited} calls answered 429; "
+                f"{len(heartbeats)} heartbeats, the largest {max(heartbeats, default=0)} bytes"
+            )
             print(f"  slack calls ({len(slack_calls)}): {counted(slack_calls, lambda c: c.method)}")
             print(f"  {name} calls ({len(doc_calls)}): {counted(doc_calls, lambda c: c.operation)}")
+            if not lines:
+                continue
             doc_before = len(fake.calls())
-            seconds, changed, _ = await fill(transcripts, docs, ref, snapshot, channel, timeline)
+            seconds, changed, _, _ = await fill(
+                transcripts, docs, ref, snapshot, channel, timeline, args.attempts, []
+            )
             again = fake.calls()[doc_before:]
             print(
                 f"  refresh {seconds:.2f} s, written: {changed}; {name} calls ({len(again)}): "
@@ -184,6 +258,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--thread-every", type=int, default=10)
     parser.add_argument("--replies", type=int, default=3)
+    parser.add_argument("--ratelimit-every", type=int, default=0)
+    parser.add_argument("--attempts", type=int, default=30)
     asyncio.run(bench(parser.parse_args()))
 
 

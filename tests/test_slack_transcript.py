@@ -13,7 +13,7 @@ from temporalio.testing import ActivityEnvironment
 from activities import slack_transcript
 from activities.slack_plain import plain_text
 from activities.slack_transcript import SlackTranscriptActivities
-from activities.tracking_types import TranscriptInput
+from activities.tracking_types import TranscriptInput, UserNamesInput
 from tests.fakes.slack import FakeSlack
 
 
@@ -57,3 +57,11 @@ async def test_transcript(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(slack_transcript, "MAX_CHARS", 500)
     bounded = await ActivityEnvironment().run(transcripts(slack).channel_transcript, input)
     assert 0 < len(bounded.messages) < 20 and bounded.left_out == 253 - len(bounded.messages)
+
+
+async def test_user_names(slack: FakeSlack) -> None:
+    """Names as the timeline gives them; the id for someone Slack does not know."""
+    slack.add_user("U1", "alice")
+    input = UserNamesInput(user_ids=["U1", "UGONE"])
+    got = await ActivityEnvironment().run(transcripts(slack).user_names, input)
+    assert got.names == {"U1": "alice", "UGONE": "UGONE"}

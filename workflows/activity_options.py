@@ -16,6 +16,12 @@ class ActivityOptions(TypedDict, total=False):
     retry_policy: RetryPolicy
 
 
+class HeartbeatingOptions(ActivityOptions, total=False):
+    """For an activity that heartbeats (local activities take no heartbeat timeout)."""
+
+    heartbeat_timeout: timedelta
+
+
 # Steps the incident cannot do without (its number, its channel, its summary): retried until done.
 ESSENTIAL: ActivityOptions = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -78,7 +84,28 @@ TRACKING_SECTION: ActivityOptions = {
     ),
 }
 
+# Reading the incident channel for the postmortem (thousands of messages, hundreds of calls): an
+# attempt heartbeats what it has read, so the retry after a Slack 429 goes on from there, and a
+# worker lost mid-way is noticed within the heartbeat timeout (each Slack call takes at most 8 s).
+TRANSCRIPT: HeartbeatingOptions = {
+    "start_to_close_timeout": timedelta(minutes=10),
+    "heartbeat_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+    ),
+}
+
 TRACKING_REFUSED_RETRY = timedelta(minutes=30)
+
+# A person's name for a Jira comment (Slack's users.info): a nicety the comment waits on only
+# briefly; while Slack is down the comment names the Slack id instead.
+NAME_LOOKUP: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "schedule_to_close_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=10)
+    ),
+}
 
 # Events to PagerDuty: retried until PagerDuty accepts them, since every event carries the
 # incident's dedup key and a repeat adds to the same alert; the workflow tells the channel when a

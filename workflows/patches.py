@@ -44,3 +44,7 @@ PAGING_AND_STATUS_CHANNEL = "paging-and-status-channel"
 # suggests it or its history reaches `events_per_run` (workflows/incident/next_run.py). Runs from
 # before it never do: their histories went on in the same run.
 CONTINUE_AS_NEW = "continue-as-new"
+
+# Stage: patch. Jira comments on status and severity changes name the person who made the change
+# (their Slack name, looked up once per person: tracking.py) instead of their Slack user id.
+JIRA_COMMENT_NAMES = "jira-comment-names"

@@ -165,7 +165,11 @@ async def test_sev1_with_notion_and_jira(
         issue, followup = jira.issues()
         assert issue["links"][0]["outwardIssue"] == {"key": "FIRE-2"}
         assert followup["summary"] == "Alert on payment latency"
-        assert any(c.startswith("Status: investigating -> resolved") for c in issue["comments"])
+        # The comment names the commander as Slack does, not by their Slack id.
+        assert any(
+            c.startswith("Status: investigating -> resolved (by carl): rolled back")
+            for c in issue["comments"]
+        )
         assert len(notion.pages()) == 1
 
         # A private incident: nothing in the shared space or project.

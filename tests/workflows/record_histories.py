@@ -24,11 +24,14 @@ from activities.pagerduty_types import OnCallPerson
 from fireline import signals
 from fireline.cli import _run
 from fireline.models import AllocateNumbersInput, CounterState
+from tests.fakes.jira import FakeJira
+from tests.fakes.notion import FakeNotion
 from tests.fixtures.temporal import add_search_attributes
 from tests.helpers import eventually
 from tests.workflows.test_continue_as_new import runs
 from tests.workflows.test_incident_workflow import FakeActivities, declare_input
 from tests.workflows.test_numbering import RecordFloor
+from tests.workflows.tracking_bed import incident_when, running, tracked
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
 
@@ -205,6 +208,27 @@ async def record_continued(env: WorkflowEnvironment) -> None:
                 write(history, name)
 
 
+async def record_tracking(env: WorkflowEnvironment) -> None:
+    """A SEV1 incident with a postmortem doc in Notion and a Jira issue (the real activities
+    against the fakes): both made, bookmarked and linked; a status change comments on the issue
+    (naming who made it) and updates the doc's header; resolve fills the doc's timeline; close
+    comments and takes the done transition."""
+    fakes = FakeActivities()
+    sent = [
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="identified", by="UB")),
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="resolved", by="UCMD")),
+        (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="closed", by="UB")),
+    ]
+    with FakeJira() as jira, FakeNotion() as notion:
+        jira.add_project("FIRE")
+        async with running(env, fakes, jira, notion, tracked("SEV1")) as handle:
+            await incident_when(handle, lambda incident: len(incident.links) == 2)
+            for name, change in sent:
+                await handle.signal(name, change)
+            await handle.result()
+            await save(handle, "incident_tracked")
+
+
 async def record_counter(client: Client) -> None:
     """Allocations (one after a collision) that read the record's highest number, then
     continue-as-new. counter_continued_as_new.json predates reading the record: kept, not
@@ -253,6 +277,9 @@ async def main() -> None:
         await record_reminders(env)
         await record_paging(env)
         await record_continued(env)
+        # incident_tracked_before_names.json was recorded the same way before Jira comments named
+        # people (patches.JIRA_COMMENT_NAMES); it stays as the proof that such incidents replay.
+        await record_tracking(env)
         await record_counter(env.client)
     finally:
         await env.shutdown()

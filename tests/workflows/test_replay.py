@@ -46,3 +46,24 @@ def test_an_incident_with_timers_and_continue_as_new_is_recorded() -> None:
         for text in incidents
     )
     assert any('"continuedExecutionRunId"' in text for text in incidents)
+
+
+def test_an_incident_with_its_postmortem_doc_and_jira_issue_is_recorded() -> None:
+    """The doc and the issue made, the issue commented (naming people), the doc's header
+    updated and its timeline filled from the channel, the issue closed."""
+    tracked = [p.read_text() for p in HISTORIES if '"name": "ensure_jira_issue"' in p.read_text()]
+    assert any(
+        all(
+            f'"name": "{activity}"' in text
+            for activity in (
+                "ensure_postmortem_doc",
+                "comment_jira_issue",
+                "user_names",
+                "update_postmortem_header",
+                "channel_transcript",
+                "write_postmortem_section",
+                "close_jira_issue",
+            )
+        )
+        for text in tracked
+    )

@@ -3,138 +3,25 @@ stand-ins, the Jira and doc activities are the real ones against the Jira and No
 
 from __future__ import annotations
 
-import logging
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
-import pytest
-from temporalio import activity
-from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.clients import jira_client, notion_client
-from activities.jira import JiraActivities
-from activities.notion_doc import NotionDocs
-from activities.postmortem_doc import PostmortemDocActivities
-from activities.tracking_types import Transcript, TranscriptInput, TranscriptMessage
 from fireline import signals
-from fireline.integrations import JiraConfig, NotionConfig
-from fireline.models import DeclareIncidentInput, IncidentSnapshot, IncidentStatus, TrackingPlan
+from fireline.models import IncidentStatus, TrackingPlan
 from tests.fakes.jira import FakeJira
 from tests.fakes.notion import FakeNotion
 from tests.helpers import eventually
-from tests.workflows.test_incident_workflow import FakeActivities, declare_input
-from workflows.incident import IncidentWorkflow
+from tests.workflows.test_incident_workflow import FakeActivities
+from tests.workflows.tracking_bed import (
+    SCHEMA,
+    People,
+    incident_when,
+    kinds,
+    running,
+    tracked,
+)
 from workflows.incident.tracking import PRIVATE_NO_DOC, PRIVATE_NO_ISSUE
-
-logging.getLogger("fireline.notion").setLevel(logging.CRITICAL)
-Handle = WorkflowHandle[IncidentWorkflow, IncidentSnapshot]
-PLAN = TrackingPlan(doc_backend="notion", jira=True)
-SCHEMA = {"Name": "title", "Incident ID": "rich_text", "Status": "select"}
-
-
-@pytest.fixture(scope="module")
-def jira_server() -> Iterator[FakeJira]:
-    with FakeJira() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def notion_server() -> Iterator[FakeNotion]:
-    with FakeNotion() as fake:
-        yield fake
-
-
-@pytest.fixture
-def jira(jira_server: FakeJira) -> FakeJira:
-    jira_server.reset()
-    jira_server.add_project("FIRE")
-    return jira_server
-
-
-@pytest.fixture
-def notion(notion_server: FakeNotion) -> FakeNotion:
-    notion_server.reset()
-    return notion_server
-
-
-@asynccontextmanager
-async def running(
-    env: WorkflowEnvironment,
-    fakes: FakeActivities,
-    jira: FakeJira,
-    notion: FakeNotion,
-    input: DeclareIncidentInput,
-    *,
-    database: str | None = None,
-) -> AsyncIterator[Handle]:
-    database = database or notion.add_database("Postmortems", SCHEMA)
-    jira_config = JiraConfig(
-        jira.base_url, jira.username, jira.api_token, "FIRE", "Task", "Done", None, True
-    )
-    tickets = JiraActivities(jira_client(jira_config), jira_config)
-    client = notion_client(NotionConfig(notion.token, database, notion.base_url))
-    docs = PostmortemDocActivities(NotionDocs(client, database))
-    activities: list[Any] = [
-        *fakes.all(),
-        tickets.ensure_issue,
-        tickets.comment,
-        tickets.close,
-        tickets.create_followup,
-        docs.ensure_doc,
-        docs.update_header,
-        docs.write_section,
-        channel_transcript,
-    ]
-    queue = f"tq-{uuid.uuid4()}"
-    async with Worker(
-        env.client, task_queue=queue, workflows=[IncidentWorkflow], activities=activities
-    ):
-        yield await env.client.start_workflow(
-            IncidentWorkflow.run, input, id=input.incident_id, task_queue=queue
-        )
-    await client.aclose()
-
-
-@activity.defn(name="channel_transcript")
-async def channel_transcript(input: TranscriptInput) -> Transcript:
-    """The channel as the Slack activity reads it (tested against the Slack fake on its own)."""
-    at = input.oldest + timedelta(minutes=3)
-    return Transcript(
-        messages=[
-            TranscriptMessage(at=at, author="alice", text="db latency is up (https://grafana/x)"),
-            TranscriptMessage(at=at + timedelta(minutes=5), author="bob", text="on it", reply=True),
-            TranscriptMessage(at=at + timedelta(minutes=1), author="carol", text="rolling back"),
-        ],
-        names={user: f"name-of-{user}" for user in input.user_ids},
-    )
-
-
-def tracked(level: str = "SEV2", *, private: bool = False) -> DeclareIncidentInput:
-    input = declare_input(private=private)
-    assert input.policy is not None
-    severity = input.policy.level(level)
-    assert severity is not None
-    input.severity = severity
-    input.declaration.severity = level
-    input.tracking = PLAN
-    return input
-
-
-async def incident_when(handle: Handle, check: Any) -> IncidentSnapshot:
-    async def probe() -> IncidentSnapshot | None:
-        incident = await handle.query(IncidentWorkflow.get_incident)
-        return incident if check(incident) else None
-
-    return await eventually(probe)
-
-
-def kinds(incident: IncidentSnapshot) -> list[str]:
-    return [link.kind for link in incident.links]
 
 
 async def test_declared_sev2_gets_one_doc_and_one_issue_kept_in_step(
@@ -164,12 +51,52 @@ async def test_declared_sev2_gets_one_doc_and_one_issue_kept_in_step(
     [issue] = jira.issues()
     assert issue["summary"] == "INC-42: Checkout <!channel> down"
     assert issue["comments"][0].startswith(
-        "Status: investigating -> mitigated (by UB): rolled back"
+        "Status: investigating -> mitigated (by name-of-UB): rolled back"
     )
     assert issue["status"] == {"name": "Done"}
     assert len(notion.pages()) == 1
     assert fakes.calls["bookmark"] >= 3  # Temporal, the doc, the issue
     assert summaries  # the summary was posted before being updated with the links
+
+
+async def test_comments_name_who_made_the_change_each_posted_once(
+    time_skipping: WorkflowEnvironment, jira: FakeJira, notion: FakeNotion
+) -> None:
+    """Jira readers cannot resolve Slack ids: a comment names the person as the postmortem's
+    timeline does, each person looked up once; while Slack cannot say, the id. The first
+    comment's answer is lost: its retry finds it and posts nothing twice."""
+    fakes, people = FakeActivities(), People()
+    jira.faults.add("issue.comment", kind="drop_after_effect", times=1)
+    async with running(time_skipping, fakes, jira, notion, tracked(), people=people) as handle:
+        await incident_when(handle, lambda i: len(i.links) == 2)
+        changes = [
+            (signals.CHANGE_STATUS, signals.ChangeStatusInput(status="identified", by="UB")),
+            (signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity="SEV1", by="UB")),
+        ]
+        for name, change in changes:
+            await handle.signal(name, change)
+        await eventually(lambda: len(jira.issues()[0]["comments"]) == 2)
+        people.reachable = False
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status="mitigated", by="UC")
+        )
+        await time_skipping.sleep(timedelta(minutes=2))  # past the lookup's one minute
+        await eventually(lambda: len(jira.issues()[0]["comments"]) == 3)
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status="closed", by="UB")
+        )
+        await handle.result()
+
+    comments = [c.split("\n")[0] for c in jira.issues()[0]["comments"]]
+    assert comments == [
+        "Status: investigating -> identified (by name-of-UB)",
+        "Severity: SEV2 -> SEV1 (by name-of-UB)",
+        "Status: identified -> mitigated (by UC)",
+        "Status: mitigated -> closed (by name-of-UB)",
+    ]
+    assert [c.fault for c in jira.calls("issue.comment")].count("drop_after_effect") == 1
+    assert people.asked[0] == ["UB"] and len(people.asked) > 2
+    assert all(asked == ["UC"] for asked in people.asked[1:])
 
 
 async def test_private_incident_makes_nothing_shared(

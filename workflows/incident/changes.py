@@ -79,7 +79,9 @@ async def change_status(state: IncidentState, change: signals.ChangeStatusInput)
     state.add_event(
         "status_changed", change.by, old=before.value, new=target.value, text=change.note
     )
-    tracking.changed(state, tracking.status_text(before, target, change.by, change.note))
+    tracking.changed(
+        state, change.by, lambda who: tracking.status_text(before, target, who, change.note)
+    )
     await _in_step(
         state,
         say.status_changed(state.incident, change.by, before, change.note),
@@ -100,7 +102,9 @@ async def post_update(state: IncidentState, change: signals.PostUpdateInput) -> 
         state.add_event(
             "status_changed", change.by, old=before.value, new=target.value, text=change.text
         )
-        tracking.changed(state, tracking.status_text(before, target, change.by, change.text))
+        tracking.changed(
+            state, change.by, lambda who: tracking.status_text(before, target, who, change.text)
+        )
     incident.last_update = StatusUpdate(
         text=change.text, by=change.by, at=workflow.now(), status=incident.status
     )
@@ -132,7 +136,9 @@ async def change_severity(state: IncidentState, change: signals.ChangeSeverityIn
     promoted = policy.is_promotion(before.name, level.name)
     incident.severity = level
     state.add_event("severity_changed", change.by, old=before.name, new=level.name)
-    tracking.changed(state, f"Severity: {before.name} -> {level.name} (by {change.by})")
+    tracking.changed(
+        state, change.by, lambda who: tracking.severity_text(before.name, level.name, who)
+    )
     _restart_reminder(state, ReminderKind.UPDATE)  # the new level's cadence, from now
     workflow.upsert_search_attributes([search_attributes.INCIDENT_SEVERITY.value_set(level.name)])
     await _in_step(

@@ -6,7 +6,8 @@ an admin can fix (a token, a permission, a missing database or project) is said 
 channel, then tried again on a durable timer. What is made is bookmarked in the channel, linked
 from the pinned summary and written to the record; what is left out (a private incident) is said
 in the summary. Status and severity changes comment on the issue and update the doc's header;
-closing takes the issue's done transition.
+closing takes the issue's done transition. Comments name whoever made the change as the
+postmortem's timeline does (their Slack name), each person looked up once.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         FollowupInput,
         TranscriptInput,
         UpdateDocHeaderInput,
+        UserNamesInput,
     )
     from activities.types import BookmarkInput
     from activities.vendor_errors import REFUSED
@@ -44,9 +46,11 @@ with workflow.unsafe.imports_passed_through():
     from fireline.render.text import escape
     from workflows.activity_options import (
         BEST_EFFORT,
+        NAME_LOOKUP,
         TRACKING,
         TRACKING_REFUSED_RETRY,
         TRACKING_SECTION,
+        TRANSCRIPT,
     )
     from workflows.incident.postmortem_timeline import durations, timeline_lines
     from workflows.incident.state import IncidentState
@@ -102,18 +106,22 @@ def start(state: IncidentState) -> None:
             tracking.spawn(lambda: _made(state, "issue", _ensure_issue))
 
 
-def status_text(before: IncidentStatus, after: IncidentStatus, by: str, note: str) -> str:
-    said = f"Status: {before.value} -> {after.value} (by {by})"
+def status_text(before: IncidentStatus, after: IncidentStatus, who: str, note: str) -> str:
+    said = f"Status: {before.value} -> {after.value} (by {who})"
     return f"{said}: {note}" if note else said
 
 
-def changed(state: IncidentState, text: str) -> None:
-    """After a status or severity change: a comment on the issue, the doc's header current, and
-    on resolve the doc's timeline written."""
+def severity_text(before: str, after: str, who: str) -> str:
+    return f"Severity: {before} -> {after} (by {who})"
+
+
+def changed(state: IncidentState, by: str, text: Callable[[str], str]) -> None:
+    """After a status or severity change by `by`: a comment on the issue (`text` given who made
+    the change), the doc's header current, and on resolve the doc's timeline written."""
     if not state.tracking.on:
         return
     marker = f"event:{state.next_event - 1}"
-    state.tracking.then("issue", lambda: _comment(state, text, marker))
+    state.tracking.then("issue", lambda: _comment(state, by, text, marker))
     state.tracking.then("doc", lambda: _update_header(state))
     if state.incident.status is IncidentStatus.RESOLVED:
         fill(state)
@@ -283,7 +291,7 @@ async def _fill_now(state: IncidentState, doc: IncidentLink) -> list[str]:
             user_ids=people,
         ),
         summary=f"read {state.where()} for the postmortem's timeline",
-        **TRACKING_SECTION,
+        **TRANSCRIPT,
     )
     await _section(state, doc, TIMELINE, timeline_lines(incident, events, transcript))
     state.tracking.names = {**state.tracking.names, **transcript.names}
@@ -398,14 +406,33 @@ async def _summary(state: IncidentState) -> list[str]:
     return (await upsert_summary(state, pin=False)).problems()
 
 
-async def _comment(state: IncidentState, text: str, marker: str) -> None:
+async def _comment(state: IncidentState, by: str, text: Callable[[str], str], marker: str) -> None:
     await workflow.wait_condition(lambda: _link(state, ("jira_issue",)) is not None)
     issue = _link(state, ("jira_issue",))
     assert issue is not None
+    who = await _name(state, by)
     await best_effort(
         "comment on the Jira issue",
-        _comment_now(state, issue.external_id, text, marker),
+        _comment_now(state, issue.external_id, text(who), marker),
     )
+
+
+async def _name(state: IncidentState, user: str) -> str:
+    """The person's name as the timeline gives it (state.tracking.names), looked up in Slack the
+    first time; their Slack id when Slack does not say. Before the patch comments named the id."""
+    if user not in state.tracking.names and workflow.patched(patches.JIRA_COMMENT_NAMES):
+        try:
+            found = await workflow.execute_activity_method(
+                SlackTranscriptActivities.user_names,
+                UserNamesInput(user_ids=[user]),
+                summary="look up the name of who changed the incident",
+                **NAME_LOOKUP,
+            )
+        except ActivityError as err:
+            workflow.logger.warning("no name for a Jira comment: %s", err.cause or err)
+        else:
+            state.tracking.names = {**state.tracking.names, **found.names}
+    return state.tracking.names.get(user, user)
 
 
 async def _comment_now(state: IncidentState, key: str, text: str, marker: str) -> list[str]:
