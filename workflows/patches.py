@@ -40,6 +40,10 @@ SUMMARY_ONE_AT_A_TIME = "summary-one-at-a-time"
 # include paging on-call through PagerDuty, inviting the on-call people and the status channel.
 PAGING_AND_STATUS_CHANNEL = "paging-and-status-channel"
 
+# Stage: patch. A new incident's first record waits for its declaration (a few seconds at most),
+# so one write usually records it whole instead of one before the channel and one after.
+ONE_RECORD_AT_DECLARATION = "one-record-at-declaration"
+
 # Stage: patch. A weeks-long incident continues as new, carrying its whole state, when Temporal
 # suggests it or its history reaches `events_per_run` (workflows/incident/next_run.py). Runs from
 # before it never do: their histories went on in the same run.

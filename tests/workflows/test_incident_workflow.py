@@ -51,6 +51,7 @@ from fireline.models import (
 from fireline.policy import load_policy
 from tests.helpers import eventually
 from workflows.incident import IncidentWorkflow
+from workflows.incident.record import FIRST_RECORD_WAIT
 
 
 class FakeActivities:
@@ -355,6 +356,34 @@ async def test_record_lands_after_the_database_returns(time_skipping: WorkflowEn
     assert fakes.calls["record"] > 5
     assert fakes.records[-1].number == 42
     assert incident.channel is not None
+
+
+async def test_a_declaration_is_recorded_whole_in_one_write(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities()
+    incident = await run_declaration(time_skipping, fakes, declare_input())
+
+    (record,) = fakes.records
+    assert record.channel == incident.channel and record.declaration_complete
+
+
+async def test_an_incident_without_its_channel_is_recorded_within_the_wait(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    fakes = FakeActivities(channel_refusals=1)
+    input = declare_input()
+    queue = f"tq-{uuid.uuid4()}"
+    async with Worker(
+        time_skipping.client, task_queue=queue, workflows=[IncidentWorkflow], activities=fakes.all()
+    ):
+        await time_skipping.client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=queue
+        )
+        # Slack refused the channel: retried on a 5-minute timer, the record does not wait.
+        await time_skipping.sleep(FIRST_RECORD_WAIT + timedelta(seconds=1))
+        (record,) = await eventually(lambda: fakes.records)
+    assert record.number == 42 and record.channel is None
 
 
 async def test_a_refused_channel_is_told_once_and_retried_on_a_timer(

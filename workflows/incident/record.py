@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import timedelta
+
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
@@ -18,8 +21,22 @@ with workflow.unsafe.imports_passed_through():
     from workflows.incident.steps import upsert_summary
 
 
+# How long a new incident's first write waits for the declaration to finish. Usually it does in
+# well under a second, and one write records the incident with its channel and summary; with
+# Slack slow or down, the record still exists this soon.
+FIRST_RECORD_WAIT = timedelta(seconds=5)
+
+
 async def keep_record(state: IncidentState) -> None:
     """Write the incident whenever it changed since the last write; runs until cancelled."""
+    if state.recorded_version == 0 and workflow.patched(patches.ONE_RECORD_AT_DECLARATION):
+        # Past the wait: recorded now, and again once the declaration is done.
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: state.incident.declaration_complete,
+                timeout=FIRST_RECORD_WAIT,
+                timeout_summary="wait for the declaration, to record the incident whole",
+            )
     while True:
         await workflow.wait_condition(lambda: state.recorded_version < state.version)
         version = state.version
