@@ -49,11 +49,6 @@ SHUTDOWN_TIMEOUT_SECONDS = 8
 # Each outside HTTP call gives up well inside its activity's start-to-close timeout (10 s).
 HTTP_CALL_TIMEOUT = aiohttp.ClientTimeout(total=8)
 
-# Declaration schedules its channel steps side by side (up to ~8 activities in one workflow task).
-# Each one this worker takes eagerly skips the server's matching and its start write; the SDK's
-# default of 3 sent the rest through the task queue.
-EAGER_ACTIVITIES_PER_TASK = 10
-
 
 def http_session() -> aiohttp.ClientSession:
     """The worker's one HTTP session: connections (and TLS) are reused, and every request through
@@ -105,7 +100,6 @@ def build_worker(
         task_queue=settings.temporal_task_queue,
         workflows=[IncidentWorkflow, IncidentCounterWorkflow],
         interceptors=[AttemptDeadlineInterceptor(), IncidentInterceptor()],
-        max_eager_activity_reservations_per_workflow_task=EAGER_ACTIVITIES_PER_TASK,
         activities=[
             slack.create_incident_channel,
             slack.create_status_channel,
