@@ -44,6 +44,10 @@ PAGING_AND_STATUS_CHANNEL = "paging-and-status-channel"
 # so one write usually records it whole instead of one before the channel and one after.
 ONE_RECORD_AT_DECLARATION = "one-record-at-declaration"
 
+# Stage: patch. The steps a promotion adds (status channel, people, paging) run beside the
+# incident's changes; before it, the next change waited until they were done.
+LEVEL_STEPS_BESIDE_CHANGES = "level-steps-beside-changes"
+
 # Stage: patch. A weeks-long incident continues as new, carrying its whole state, when Temporal
 # suggests it or its history reaches `events_per_run` (workflows/incident/next_run.py). Runs from
 # before it never do: their histories went on in the same run.

@@ -4,6 +4,7 @@ and that the record lands after the database comes back."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -71,6 +72,7 @@ class FakeActivities:
         oncall: list[OnCallPerson] | None = None,
         oncall_down: bool = False,
         slack_emails: dict[str, str] | None = None,
+        status_channel_gate: asyncio.Event | None = None,
     ) -> None:
         self.calls: Counter[str] = Counter()
         self.messages: list[UpsertMessageInput] = []
@@ -86,6 +88,8 @@ class FakeActivities:
         self._taken_numbers = taken_numbers
         self._channel_refusals = channel_refusals
         self._bookmark_fails = bookmark_fails
+        # Set: creating the status channel waits for it (Slack slow to make it).
+        self._status_channel_gate = status_channel_gate
         self._pin_fails = pin_fails
         # When (workflow time) each step was scheduled, by step name.
         self.scheduled: dict[str, datetime] = {}
@@ -115,6 +119,8 @@ class FakeActivities:
         @activity.defn(name="create_status_channel")
         async def create_status_channel(input: CreateStatusChannelInput) -> ChannelRef:
             self.calls["status_channel"] += 1
+            if self._status_channel_gate is not None:
+                await self._status_channel_gate.wait()
             name = f"inc-{input.number}-status"
             return ChannelRef(id="CSTATUS", name=name, url="https://fake/archives/CSTATUS")
 

@@ -4,6 +4,8 @@ close, kept on demotion, never for a private incident."""
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio.testing import WorkflowEnvironment
 
 from fireline import signals
@@ -12,6 +14,7 @@ from tests.helpers import eventually
 from tests.workflows.test_changes import incident_when, running
 from tests.workflows.test_incident_workflow import FakeActivities
 from tests.workflows.test_paging import at_level, status
+from workflows.incident import IncidentWorkflow
 
 
 def posted(fakes: FakeActivities, channel: str = "CSTATUS") -> list[str]:
@@ -68,6 +71,30 @@ async def test_promotion_opens_it_once_and_demotion_keeps_it(
     assert fakes.calls["status_channel"] == 1
     assert incident.status_channel is not None
     assert "INC-42 is now identified" in posted(fakes)[1]
+
+
+async def test_changes_after_a_promotion_do_not_wait_for_the_status_channel(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    slack_is_slow = asyncio.Event()
+    fakes = FakeActivities(status_channel_gate=slack_is_slow)
+    async with running(time_skipping, fakes, at_level("SEV3")) as handle:
+        await incident_when(handle, lambda incident: incident.declaration_complete)
+        await handle.signal(
+            signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity="SEV1", by="UBOB")
+        )
+        await eventually(lambda: fakes.calls["status_channel"] == 1)
+        await status(handle, "identified")
+        # Applied and on the pinned summary while the status channel is still being made.
+        await eventually(lambda: "*Status*\\nidentified" in summaries(fakes)[-1])
+        assert (await handle.query(IncidentWorkflow.get_incident)).status_channel is None
+        slack_is_slow.set()
+        incident = await incident_when(handle, lambda i: i.status_channel is not None)
+    assert incident.status is IncidentStatus.IDENTIFIED and fakes.calls["status_channel"] == 1
+
+
+def summaries(fakes: FakeActivities) -> list[str]:
+    return [str(m.blocks) for m in fakes.messages if m.step == "summary"]
 
 
 async def test_never_for_a_private_incident(time_skipping: WorkflowEnvironment) -> None:

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     import workflows.incident.reminders as reminders
     import workflows.incident.status_channel as status_channel
     import workflows.incident.tracking as tracking
+    import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import (
         ArchiveChannelInput,
@@ -148,7 +149,16 @@ async def change_severity(state: IncidentState, change: signals.ChangeSeverityIn
         summary=f"say in {state.where()} that the severity is {level.name}",
     )
     if promoted:
-        await run_level_steps(state, change.by)
+        if workflow.patched(patches.LEVEL_STEPS_BESIDE_CHANGES):
+            # What the new level adds (a status channel, its people, paging) starts now, for
+            # this level, and runs beside the changes: the next one need not wait for it.
+            state.beside(_level_steps(state, change.by))
+        else:
+            await run_level_steps(state, change.by)
+
+
+async def _level_steps(state: IncidentState, by: str) -> None:
+    await run_level_steps(state, by)
 
 
 async def assign_role(state: IncidentState, change: signals.AssignRoleInput) -> None:
