@@ -48,6 +48,10 @@ ONE_RECORD_AT_DECLARATION = "one-record-at-declaration"
 # incident's changes; before it, the next change waited until they were done.
 LEVEL_STEPS_BESIDE_CHANGES = "level-steps-beside-changes"
 
+# Stage: patch. A summary update that would show what the last one showed is not sent: updates
+# queued behind one another while Slack answers mostly render the same incident.
+SUMMARY_SENT_ONCE_PER_CHANGE = "summary-sent-once-per-change"
+
 # Stage: patch. A weeks-long incident continues as new, carrying its whole state, when Temporal
 # suggests it or its history reaches `events_per_run` (workflows/incident/next_run.py). Runs from
 # before it never do: their histories went on in the same run.

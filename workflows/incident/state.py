@@ -87,10 +87,21 @@ class IncidentState(BaseModel):
     _beside: list[asyncio.Task[None]] = PrivateAttr(default_factory=list)
     # Held while the pinned summary is being updated (steps.upsert_summary).
     _summary_turn: asyncio.Lock = PrivateAttr(default_factory=asyncio.Lock)
+    # The summary as this run last put it in Slack (steps.upsert_summary): an update that would
+    # show the same is not sent again.
+    _summary_shown: Any = PrivateAttr(default=None)
 
     @property
     def summary_turn(self) -> asyncio.Lock:
         return self._summary_turn
+
+    @property
+    def summary_shown(self) -> Any:
+        return self._summary_shown
+
+    @summary_shown.setter
+    def summary_shown(self, blocks: Any) -> None:
+        self._summary_shown = blocks
 
     @classmethod
     def starting(cls, input: DeclareIncidentInput, workflow_url: str) -> IncidentState:

@@ -58,17 +58,29 @@ async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
     if not workflow.patched(patches.SUMMARY_ONE_AT_A_TIME):
         return await _upsert_summary(state, pin=pin)
     async with state.summary_turn:
-        return await _upsert_summary(state, pin=pin)
+        blocks = render.summary_blocks(state.incident)
+        # Updates queued behind one another mostly render the same incident: one call shows it.
+        if (
+            not pin
+            and blocks == state.summary_shown
+            and workflow.patched(patches.SUMMARY_SENT_ONCE_PER_CHANGE)
+        ):
+            return MessageResult(ts=state.incident.summary_ts)
+        result = await _upsert_summary(state, pin=pin, blocks=blocks)
+        state.summary_shown = blocks if result.ts and not result.problem else None
+        return result
 
 
-async def _upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
+async def _upsert_summary(
+    state: IncidentState, *, pin: bool, blocks: render.Blocks | None = None
+) -> MessageResult:
     incident = state.incident
     assert incident.channel is not None
     result = await upsert_message(
         state,
         "summary",
         incident.channel.id,
-        render.summary_blocks(incident),
+        blocks if blocks is not None else render.summary_blocks(incident),
         ESSENTIAL,
         ts=incident.summary_ts,
         pin=pin,
