@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.outbox",
     "tests.fixtures.pagerduty",
+    "tests.fixtures.tracking",
 ]
 
 

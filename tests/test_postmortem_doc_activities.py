@@ -5,7 +5,7 @@ kept."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,31 +53,6 @@ SCHEMA = {
     "Declared": "date",
     "Channel": "url",
 }
-
-
-@pytest.fixture(scope="module")
-def notion_server() -> Iterator[FakeNotion]:
-    with FakeNotion() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def confluence_server() -> Iterator[FakeConfluence]:
-    with FakeConfluence() as fake:
-        yield fake
-
-
-@pytest.fixture
-def notion(notion_server: FakeNotion) -> FakeNotion:
-    notion_server.reset()
-    return notion_server
-
-
-@pytest.fixture
-def confluence(confluence_server: FakeConfluence) -> FakeConfluence:
-    confluence_server.reset()
-    confluence_server.add_space("OPS")
-    return confluence_server
 
 
 @pytest.fixture

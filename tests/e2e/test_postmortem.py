@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from fireline.models import IncidentSnapshot
@@ -24,26 +22,6 @@ from workflows.incident import IncidentWorkflow
 
 logging.getLogger("fireline.notion").setLevel(logging.CRITICAL)
 SCHEMA = {"Name": "title", "Incident ID": "rich_text", "Severity": "select", "Status": "select"}
-
-
-@pytest.fixture
-def jira() -> Iterator[FakeJira]:
-    with FakeJira() as fake:
-        fake.add_project("FIRE")
-        yield fake
-
-
-@pytest.fixture
-def notion() -> Iterator[FakeNotion]:
-    with FakeNotion() as fake:
-        yield fake
-
-
-@pytest.fixture
-def confluence() -> Iterator[FakeConfluence]:
-    with FakeConfluence() as fake:
-        fake.add_space("OPS")
-        yield fake
 
 
 def jira_settings(jira: FakeJira) -> dict[str, str]:
