@@ -295,6 +295,15 @@ async def test_a_reminder_due_as_the_incident_resolves_is_dropped(
         )
         # Seen in the record, not queried: a query to a worker caching nothing may time out.
         await eventually(lambda: fakes.records and fakes.records[-1].declaration_complete)
+
+        async def nothing_left() -> bool:
+            # The worker leaves no task behind (one waiting for a poller stops time skipping).
+            described = (await handle.describe()).raw_description
+            return not described.pending_activities and not described.HasField(
+                "pending_workflow_task"
+            )
+
+        await eventually(nothing_left)
     due = fakes.records[-1].reminders[ReminderKind.UPDATE]
     # Just past the due time: the timer fires, and its task waits for a worker.
     await time_skipping.sleep(due - await time_skipping.get_current_time() + timedelta(seconds=1))
