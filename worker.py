@@ -38,6 +38,7 @@ from fireline.telemetry.server import metrics_app, serving
 from fireline.telemetry.setup import Telemetry
 from fireline.telemetry.slack_api import ObservedWebClient
 from fireline.temporal import connect
+from fireline.workflow_runner import WorkflowRunner
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
 
@@ -99,6 +100,7 @@ def build_worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=[IncidentWorkflow, IncidentCounterWorkflow],
+        workflow_runner=WorkflowRunner(),
         interceptors=[AttemptDeadlineInterceptor(), IncidentInterceptor()],
         activities=[
             slack.create_incident_channel,

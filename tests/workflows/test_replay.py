@@ -12,6 +12,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from fireline.workflow_runner import WorkflowRunner
 from tests.fixtures.temporal import TEST_CONVERTER
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
@@ -24,7 +25,9 @@ async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 (tiny file)
     # The histories were recorded unencrypted; the encrypting converter passes them through.
     replayer = Replayer(
-        workflows=[IncidentWorkflow, IncidentCounterWorkflow], data_converter=TEST_CONVERTER
+        workflows=[IncidentWorkflow, IncidentCounterWorkflow],
+        data_converter=TEST_CONVERTER,
+        workflow_runner=WorkflowRunner(),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
