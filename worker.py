@@ -30,6 +30,7 @@ from activities.slack_transcript import SlackTranscriptActivities
 from fireline.db.pool import connection_pool
 from fireline.integrations import Integrations, integrations
 from fireline.pagerduty import events_client, rest_client
+from fireline.policy import load_policy
 from fireline.settings import Settings
 from fireline.telemetry.health import Health, pollers_check
 from fireline.telemetry.incident_activities import IncidentInterceptor
@@ -163,7 +164,10 @@ async def run_worker(settings: Settings, telemetry: Telemetry) -> None:
             [pollers_check(client, settings.temporal_task_queue, lambda: not running.done())]
         )
         async with serving(metrics_app(telemetry, health), settings.metrics_port, "METRICS_PORT"):
-            counting = asyncio.create_task(keep_counting(client, settings.temporal_task_queue))
+            levels = [level.name for level in load_policy(settings.severity_policy_file).levels]
+            counting = asyncio.create_task(
+                keep_counting(client, settings.temporal_task_queue, levels)
+            )
             try:
                 await _until_stopped(worker, running, stop)
             finally:

@@ -12,6 +12,8 @@ from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.stack import COMMANDER, fireline_stack
 
+LEVELS = ["SEV1", "SEV2", "SEV3"]
+
 
 async def test_open_incidents_are_counted_by_severity_and_status(
     slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
@@ -24,12 +26,17 @@ async def test_open_incidents_are_counted_by_severity_and_status(
         await stack.command("status mitigated", first.channel.id)
 
         async def counted() -> dict[tuple[str, str], int]:
-            counts = await count_open(dev_server.client, queue)
+            counts = await count_open(dev_server.client, queue, LEVELS)
             assert counts == {("SEV1", "mitigated"): 1, ("SEV2", "investigating"): 1}, counts
             return counts
 
         counts = await eventually(counted)
-        assert await count_open(dev_server.client, "fireline-other-deployment") == {}
+        # A level the policy no longer names: counted, under an unknown severity.
+        assert await count_open(dev_server.client, queue, ["SEV1"]) == {
+            ("SEV1", "mitigated"): 1,
+            ("unknown", "investigating"): 1,
+        }
+        assert await count_open(dev_server.client, "fireline-other-deployment", LEVELS) == {}
 
     set_open_incidents(counts)
     set_open_incidents({("SEV2", "investigating"): 1})
