@@ -30,11 +30,10 @@ from activities.slack_transcript import SlackTranscriptActivities
 from fireline.db.pool import connection_pool
 from fireline.integrations import Integrations, integrations
 from fireline.pagerduty import events_client, rest_client
-from fireline.policy import load_policy
 from fireline.settings import Settings
 from fireline.telemetry.health import Health, pollers_check
 from fireline.telemetry.incident_activities import IncidentInterceptor
-from fireline.telemetry.open_incidents import keep_counting
+from fireline.telemetry.open_incidents import keep_counting, levels_to_count
 from fireline.telemetry.server import metrics_app, serving
 from fireline.telemetry.setup import Telemetry
 from fireline.telemetry.slack_api import ObservedWebClient
@@ -164,7 +163,7 @@ async def run_worker(settings: Settings, telemetry: Telemetry) -> None:
             [pollers_check(client, settings.temporal_task_queue, lambda: not running.done())]
         )
         async with serving(metrics_app(telemetry, health), settings.metrics_port, "METRICS_PORT"):
-            levels = [level.name for level in load_policy(settings.severity_policy_file).levels]
+            levels = levels_to_count(settings.severity_policy_file)
             counting = asyncio.create_task(
                 keep_counting(client, settings.temporal_task_queue, levels)
             )

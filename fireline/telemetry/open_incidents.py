@@ -7,7 +7,8 @@ Counted, never listed: listing returned every open incident with its search attr
 visibility store groups counts by execution status only, so each (severity, status) pair is a count
 of its own: per status first, then per level of the policy for the statuses some incident has. An
 incident whose level the policy no longer names counts under severity "unknown", and one without a
-status yet under ("unknown", "unknown").
+status yet under ("unknown", "unknown"). The worker reads the levels from SEVERITY_POLICY_FILE when
+it can; a deployment that mounts the file into the bot only counts by the built-in levels.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from temporalio.client import Client
@@ -22,6 +24,7 @@ from temporalio.service import RPCError
 
 from fireline import search_attributes
 from fireline.models import IncidentStatus
+from fireline.policy import PolicyError, load_policy
 from fireline.telemetry.metrics import set_open_incidents
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,17 @@ log = logging.getLogger(__name__)
 REFRESH_SECONDS = 30.0
 OPEN = "WorkflowType = 'IncidentWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '{}'"
 UNKNOWN = "unknown"
+
+
+def levels_to_count(policy_file: Path | None) -> list[str]:
+    """The severity names the gauge counts by: the policy's, or the built-in ones when the
+    worker cannot read it (the gauge never stops a worker from starting)."""
+    try:
+        policy = load_policy(policy_file)
+    except PolicyError as err:
+        log.warning("open-incidents gauge: %s; counting by the built-in levels", err)
+        policy = load_policy()
+    return [level.name for level in policy.levels]
 
 
 async def count_open(

@@ -3,11 +3,14 @@ worker's own task queue, and a pair no longer open reads 0 rather than vanishing
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from opentelemetry.metrics import CallbackOptions
 from temporalio.testing import WorkflowEnvironment
 
+from fireline import policies
 from fireline.telemetry.metrics import observe_open, set_open_incidents
-from fireline.telemetry.open_incidents import count_open
+from fireline.telemetry.open_incidents import count_open, levels_to_count
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
 from tests.stack import COMMANDER, fireline_stack
@@ -46,3 +49,10 @@ async def test_open_incidents_are_counted_by_severity_and_status(
         if o.attributes is not None
     }
     assert observed == {("SEV1", "mitigated"): 0, ("SEV2", "investigating"): 1}
+
+
+def test_a_worker_without_the_policy_file_counts_by_the_built_in_levels(tmp_path: Path) -> None:
+    shipped = Path(policies.__file__).with_name("p1-p5.toml")
+    assert levels_to_count(shipped) == ["P1", "P2", "P3", "P4", "P5"]
+    # The policy file mounted into the bot only: the worker still starts and counts.
+    assert levels_to_count(tmp_path / "severity.toml") == ["SEV1", "SEV2", "SEV3", "SEV4"]
