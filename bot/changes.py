@@ -20,8 +20,8 @@ from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from bot.incident_lookup import NamedIncident
 from bot.refusal import UNREACHABLE, Refused
-from fireline.models import IncidentSnapshot
 from fireline.signals import Change
 from fireline.telemetry.tracing import signal_span
 
@@ -31,7 +31,7 @@ SIGNAL_TIMEOUT = 1.0
 
 
 async def send_change(
-    temporal: Client, incident: IncidentSnapshot, signal: str, change: Change
+    temporal: Client, incident: NamedIncident, signal: str, change: Change
 ) -> None:
     """Signal the incident; Refused when it has ended or Temporal cannot take the signal."""
     with signal_span(signal, incident.incident_id, incident.number) as header:
@@ -40,7 +40,7 @@ async def send_change(
 
 async def _signal(
     temporal: Client,
-    incident: IncidentSnapshot,
+    incident: NamedIncident,
     signal: str,
     change: Change,
     header: Header | None,

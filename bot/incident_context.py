@@ -20,7 +20,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncBoltContext
 
 from bot.change_forms import FormOrigin
-from bot.incident_lookup import IncidentLookup
+from bot.incident_lookup import IncidentLookup, IncidentRef
 from bot.refusal import Refused
 from fireline.models import IncidentSnapshot
 
@@ -33,17 +33,24 @@ Middleware = Callable[..., Awaitable[None]]
 
 
 class ChannelIncident:
-    """The incident whose channel a command was typed in, looked up once, on first use."""
+    """The incident whose channel a command was typed in, looked up once, on first use: which
+    incident it is (`ref`), and, for what needs it, the incident as its workflow knows it now."""
 
     def __init__(self, incidents: IncidentLookup, channel_id: str | None) -> None:
         self._incidents = incidents
         self._channel_id = channel_id
+        self._ref: tuple[IncidentRef | None] | None = None
         self._found: tuple[IncidentSnapshot | None] | None = None
+
+    async def ref(self) -> IncidentRef | None:
+        if self._ref is None:
+            self._ref = (await self._incidents.by_channel(self._channel_id),)
+        return self._ref[0]
 
     async def __call__(self) -> IncidentSnapshot | None:
         if self._found is None:
-            workflow_id = await self._incidents.by_channel(self._channel_id)
-            found = None if workflow_id is None else await self._incidents.snapshot(workflow_id)
+            ref = await self.ref()
+            found = None if ref is None else await self._incidents.snapshot(ref.incident_id)
             self._found = (found,)
         return self._found[0]
 

@@ -4,7 +4,8 @@ and an incident as its workflow knows it now (the get_incident query).
 Every request from inside an incident's channel (a command, a button, a modal opened there)
 carries the channel's id, which Bolt puts in `context.channel_id`; one lookup serves them all.
 A channel belongs to one incident for good, so the bot remembers which: every later command
-there skips the visibility query (the incident itself is always asked, never remembered).
+there skips the visibility query. What is remembered names the incident (its workflow id and
+number), which is all most changes need; the incident's state is always asked, never remembered.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
 
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from bot.refusal import UNREACHABLE, Refused
-from fireline.models import IncidentSnapshot
+from fireline.models import IncidentSnapshot, incident_reference
 from fireline.render.text import escape
-from fireline.search_attributes import INCIDENT_CHANNEL
+from fireline.search_attributes import INCIDENT_CHANNEL, INCIDENT_NUMBER
 from workflows.incident import IncidentWorkflow
 
 log = logging.getLogger(__name__)
@@ -37,15 +40,39 @@ _CHANNEL_ID = re.compile(r"[A-Z0-9]+")
 REMEMBERED_CHANNELS = 10_000
 
 
+class NamedIncident(Protocol):
+    """What a change needs to be sent and acknowledged: which incident, and what people call it.
+    An IncidentRef, or an IncidentSnapshot when the change was checked against the incident."""
+
+    @property
+    def incident_id(self) -> str: ...
+
+    @property
+    def number(self) -> int | None: ...
+
+    @property
+    def reference(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class IncidentRef:
+    incident_id: str
+    number: int | None  # from the IncidentNumber search attribute; every incident sets it
+
+    @property
+    def reference(self) -> str:
+        return incident_reference(self.number) if self.number is not None else self.incident_id
+
+
 class IncidentLookup:
     def __init__(self, temporal: Client, timeout: float = LOOKUP_TIMEOUT) -> None:
         self._temporal = temporal
         self._timeout = timeout
-        self._incident_of: OrderedDict[str, str] = OrderedDict()
+        self._incident_of: OrderedDict[str, IncidentRef] = OrderedDict()
 
-    async def by_channel(self, channel_id: str | None) -> str | None:
-        """The workflow id of the incident whose channel this is; None for any other channel,
-        and when Temporal cannot say in time (the caller then acts as outside an incident)."""
+    async def by_channel(self, channel_id: str | None) -> IncidentRef | None:
+        """The incident whose channel this is; None for any other channel, and when Temporal
+        cannot say in time (the caller then acts as outside an incident)."""
         if channel_id is None or not _CHANNEL_ID.fullmatch(channel_id):
             return None
         if (known := self._incident_of.get(channel_id)) is not None:
@@ -67,14 +94,15 @@ class IncidentLookup:
         log.warning("could not tell whether %s is an incident channel: %s", channel_id, reason)
         return None
 
-    def _remember(self, channel_id: str, workflow_id: str) -> None:
-        self._incident_of[channel_id] = workflow_id
+    def _remember(self, channel_id: str, incident: IncidentRef) -> None:
+        self._incident_of[channel_id] = incident
         if len(self._incident_of) > REMEMBERED_CHANNELS:
             self._incident_of.popitem(last=False)
 
-    async def _first(self, query: str) -> str | None:
+    async def _first(self, query: str) -> IncidentRef | None:
         async for execution in self._temporal.list_workflows(query, limit=1):
-            return execution.id
+            number = execution.typed_search_attributes.get(INCIDENT_NUMBER)
+            return IncidentRef(execution.id, number)
         return None
 
     async def snapshot(self, workflow_id: str) -> IncidentSnapshot:
@@ -84,7 +112,7 @@ class IncidentLookup:
         unknown = f"Fireline knows no incident `{escape(workflow_id)}`; nothing changed."
         try:
             async with asyncio.timeout(SNAPSHOT_TIMEOUT):
-                return await handle.query(IncidentWorkflow.get_incident)
+                incident = await handle.query(IncidentWorkflow.get_incident)
         except WorkflowQueryFailedError as err:  # another kind of workflow: no such query
             raise Refused(unknown) from err
         except RPCError as err:
@@ -95,3 +123,8 @@ class IncidentLookup:
         except (TimeoutError, RuntimeError) as err:
             log.warning("could not query incident %s: %s", workflow_id, err or "timed out")
             raise Refused(UNREACHABLE) from err
+        # A renumbered incident (the record held its number) is named by its new number.
+        channel = incident.channel
+        if channel is not None and channel.id in self._incident_of:
+            self._incident_of[channel.id] = IncidentRef(incident.incident_id, incident.number)
+        return incident

@@ -1,10 +1,13 @@
 """`/incident <subcommand>`: the table of subcommands, where each may run, and what each does.
 
 A change is acknowledged at once (Slack waits 3 s, and so does the person), then the channel's
-incident is looked up, the change checked against it (bot.change_checks) and sent with the
-command's trigger_id as its request id; the person is told ephemerally what was asked, or what is
-wrong with the valid choices. The incident's channel hears about the change from the workflow
-itself. Only what needs the incident before answering (a form, the help) looks it up first.
+incident is looked up and the change sent with the command's trigger_id as its request id; the
+person is told ephemerally what was asked, or what is wrong with the valid choices. A status
+change is first checked against the incident as its workflow knows it (bot.change_checks: the
+moves allowed depend on where it is); the others need only which incident the channel belongs to,
+and its workflow judges them and tells the person when it refuses. The incident's channel hears
+about the change from the workflow itself. Only what needs the incident before answering (a
+form, the help) looks it up first.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from bot.command_text import as_typed, duration_minutes, mentioned_user
 from bot.declare_form import declare_modal
 from bot.help import HELP, incident_channel_help
 from bot.incident_context import ChannelIncident
+from bot.incident_lookup import IncidentRef, NamedIncident
 from bot.open_incidents import open_incidents_text
 from bot.refusal import Refused
 from fireline.models import TEXT_MAX, IncidentSnapshot
@@ -79,8 +83,16 @@ class CommandRequest:
         return as_typed(self.args)
 
     async def here(self) -> IncidentSnapshot:
-        """The incident of a subcommand that runs only in an incident's channel."""
+        """The incident of a subcommand that runs only in an incident's channel, as its
+        workflow knows it now."""
+        await self.here_ref()  # outside an incident's channel: say where to run it
         incident = await self.channel_incident()
+        assert incident is not None, "the channel's incident, found just before"
+        return incident
+
+    async def here_ref(self) -> IncidentRef:
+        """Which incident a subcommand that runs only in an incident's channel is about."""
+        incident = await self.channel_incident.ref()
         if incident is None:
             raise Refused(
                 f"`/incident {escape(as_typed(self.name))}` changes an incident, so it runs in "
@@ -114,25 +126,39 @@ class Sending:
 
 
 # What a change subcommand checks before the acknowledgement, from what was typed (a mistake
-# there is answered in the ack itself), returning what it checks against the incident after.
-ChangeCheck = Callable[[CommandRequest], Callable[[IncidentSnapshot], Sending]]
+# there is answered in the ack itself), returning what it checks against the incident after:
+# its state (StateCheck), or only which incident it is (NameCheck: the workflow judges the rest).
+StateCheck = Callable[[CommandRequest], Callable[[IncidentSnapshot], Sending]]
+NameCheck = Callable[[CommandRequest], Callable[[NamedIncident], Sending]]
 
 
-def change(check: ChangeCheck) -> Run:
-    """A subcommand that checks what was typed, acknowledges, then finds the channel's incident,
-    checks the change against it and sends it."""
+def change(check: NameCheck) -> Run:
+    """A subcommand that checks what was typed, acknowledges, then finds the channel's incident
+    and sends the change to it. Its workflow judges it, and tells the person when it refuses."""
+    return _change(check, CommandRequest.here_ref)
 
+
+def checked_change(check: StateCheck) -> Run:
+    """As `change`, but checked against the incident as its workflow knows it now (one query),
+    so that a refusal is answered at once, with the allowed choices."""
+    return _change(check, CommandRequest.here)
+
+
+def _change(
+    check: Callable[[CommandRequest], Callable[[Any], Sending]],
+    here: Callable[[CommandRequest], Awaitable[NamedIncident]],
+) -> Run:
     async def run(req: CommandRequest) -> None:
         try:
             against = check(req)
         except Refused:
-            await req.here()  # outside an incident's channel, where to run it comes first
+            await req.here_ref()  # outside an incident's channel, where to run it comes first
             raise
 
         async def sent() -> str:
-            here = await req.here()
-            sending = against(here)
-            await send_change(req.services.temporal, here, sending.signal, sending.change)
+            incident = await here(req)
+            sending = against(incident)
+            await send_change(req.services.temporal, incident, sending.signal, sending.change)
             return sending.told
 
         await req.answer_after_ack(sent())
@@ -165,7 +191,7 @@ def change_status(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     return against
 
 
-def change_severity(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+def change_severity(req: CommandRequest) -> Callable[[NamedIncident], Sending]:
     level = severity_level(req.services.policy, req.typed)
     asked = ChangeSeverityInput(severity=level, by=_user(req), request_id=_trigger(req))
     return lambda here: Sending(
@@ -173,7 +199,7 @@ def change_severity(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending
     )
 
 
-def assign_role(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+def assign_role(req: CommandRequest) -> Callable[[NamedIncident], Sending]:
     typed_role, _, person = req.args.partition(" ")
     role = role_name(req.services.policy, as_typed(typed_role))
     user = mentioned_user(person.strip())
@@ -188,7 +214,7 @@ def assign_role(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     return lambda here: Sending(ASSIGN_ROLE, asked, f"Asked {here.reference} {told}")
 
 
-def add_note(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+def add_note(req: CommandRequest) -> Callable[[NamedIncident], Sending]:
     text = _text(req.typed, "note")
     if not text:
         raise Refused("Write the note after the command: `/incident note <text>`.")
@@ -196,7 +222,7 @@ def add_note(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     return lambda here: Sending(ADD_NOTE, asked, f"Asked {here.reference} to add your note.")
 
 
-def add_followup(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+def add_followup(req: CommandRequest) -> Callable[[NamedIncident], Sending]:
     text = _text(req.typed, "follow-up")
     if not text:
         raise Refused("Say what should be done after the command: `/incident followup <text>`.")
@@ -206,13 +232,13 @@ def add_followup(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     )
 
 
-def refresh_postmortem(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+def refresh_postmortem(req: CommandRequest) -> Callable[[NamedIncident], Sending]:
     asked = RefreshPostmortemInput(by=_user(req), request_id=_trigger(req))
     told = "to write its postmortem's timeline again."
     return lambda here: Sending(REFRESH_POSTMORTEM, asked, f"Asked {here.reference} {told}")
 
 
-def snooze(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+def snooze(req: CommandRequest) -> Callable[[NamedIncident], Sending]:
     minutes = duration_minutes(req.typed)
     if minutes is None or not 1 <= minutes <= SNOOZE_MAX_MINUTES:
         typed = f" (not `{escape(req.typed)}`)" if req.typed.strip() else ""
@@ -225,7 +251,7 @@ def snooze(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
     return lambda here: Sending(SNOOZE_REMINDER, asked, f"Asked {here.reference} {told}")
 
 
-def page_oncall(req: CommandRequest) -> Callable[[IncidentSnapshot], Sending]:
+def page_oncall(req: CommandRequest) -> Callable[[NamedIncident], Sending]:
     asked = PageOncallInput(by=_user(req), request_id=_trigger(req))
     return lambda here: Sending(PAGE_ONCALL, asked, f"Asked {here.reference} to page on-call.")
 
@@ -246,7 +272,7 @@ async def list_open(req: CommandRequest) -> None:
 
 
 async def show_help(req: CommandRequest) -> None:
-    incident = await req.channel_incident()
+    incident = await req.channel_incident.ref()
     if incident is None:
         await req.ack(text=HELP)
         return
@@ -268,7 +294,7 @@ SUBCOMMANDS = {
         "status <status> [note]",
         "moves it to investigating, identified, mitigated, resolved or closed",
         Where.INCIDENT_CHANNEL,
-        change(change_status),
+        checked_change(change_status),
     ),
     "severity": Subcommand(
         "severity <level>", "changes its severity", Where.INCIDENT_CHANNEL, change(change_severity)
@@ -317,7 +343,7 @@ async def subcommand(name: str, channel_incident: ChannelIncident) -> Subcommand
     """The subcommand `name` names; Refused (with the choices) when there is none. `/incident`
     alone is about the channel's incident if there is one, else it declares."""
     if not name:
-        name = "help" if await channel_incident() is not None else "new"
+        name = "help" if await channel_incident.ref() is not None else "new"
     found = SUBCOMMANDS.get(ALIASES.get(name, name))
     if found is None:
         raise Refused(

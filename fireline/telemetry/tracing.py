@@ -228,7 +228,7 @@ def tracing_interceptor(provider: TracerProvider | None) -> TracingInterceptor |
 
 
 @contextmanager
-def signal_span(signal: str, incident_id: str, number: int) -> Iterator[Header | None]:
+def signal_span(signal: str, incident_id: str, number: int | None) -> Iterator[Header | None]:
     """A span like the interceptor's for a signal sent past the client's interceptors (a raw
     SignalWorkflowExecution); yields the header that carries it to the workflow, None when
     tracing is off."""
@@ -239,7 +239,7 @@ def signal_span(signal: str, incident_id: str, number: int) -> Iterator[Header |
         attributes={
             "temporalWorkflowID": incident_id,
             INCIDENT_ID: incident_id,
-            INCIDENT_NUMBER: number,
+            **({} if number is None else {INCIDENT_NUMBER: number}),
         },
     ) as span:
         if not span.is_recording():

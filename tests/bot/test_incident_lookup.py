@@ -1,5 +1,5 @@
-"""Which incident a channel belongs to, against the dev server's visibility: asked once per
-incident channel, asked every time for any other channel."""
+"""Which incident a channel belongs to (its workflow id and number), against the dev server's
+visibility: asked once per incident channel, asked every time for any other channel."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
-from bot.incident_lookup import IncidentLookup
-from fireline.search_attributes import INCIDENT_CHANNEL
+from bot.incident_lookup import IncidentLookup, IncidentRef
+from fireline.search_attributes import INCIDENT_CHANNEL, INCIDENT_NUMBER
 from tests.helpers import eventually
 
 
@@ -48,14 +48,20 @@ async def test_an_incident_channel_is_looked_up_once(dev_server: WorkflowEnviron
         "IncidentWorkflow",
         id=f"incident-{uuid.uuid4()}",
         task_queue=f"nobody-{uuid.uuid4().hex[:8]}",
-        search_attributes=TypedSearchAttributes([SearchAttributePair(INCIDENT_CHANNEL, channel)]),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(INCIDENT_CHANNEL, channel),
+                SearchAttributePair(INCIDENT_NUMBER, 12),
+            ]
+        ),
     )
     lookup = IncidentLookup(client)
     try:
-        assert await eventually(lambda: lookup.by_channel(channel)) == handle.id
+        found = await eventually(lambda: lookup.by_channel(channel))
+        assert found == IncidentRef(handle.id, 12) and found.reference == "INC-12"
         asked = lists.sent
-        assert await lookup.by_channel(channel) == handle.id
-        assert await lookup.by_channel(channel) == handle.id
+        assert await lookup.by_channel(channel) == found
+        assert await lookup.by_channel(channel) == found
         assert lists.sent == asked
 
         other = f"C{uuid.uuid4().hex[:10].upper()}"
