@@ -3,7 +3,7 @@ incident is open) every REFRESH_SECONDS by the worker, over its own task queue (
 deployment).
 
 Counted, never listed: listing returned every open incident with its search attributes, which at
-10,000 open incidents cost the worker and the server more than the incidents' own reminders. The
+10,000 open incidents took a fifth of the worker's CPU while their reminders fell due. The
 visibility store groups counts by execution status only, so each (severity, status) pair is a count
 of its own: per status first, then per level of the policy for the statuses some incident has. An
 incident whose level the policy no longer names counts under severity "unknown", and one without a
