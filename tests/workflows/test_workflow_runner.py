@@ -30,7 +30,7 @@ async def shout(text: str) -> str:
     return text.upper()
 
 
-@workflow.defn(sandboxed=True)
+@workflow.defn
 class ContextsWorkflow:
     def __init__(self) -> None:
         self._heard: list[str] = []
