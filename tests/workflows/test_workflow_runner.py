@@ -90,9 +90,13 @@ async def contexts_seen(env: WorkflowEnvironment, runner: SandboxedWorkflowRunne
         max_cached_workflows=0,  # every task replays: contexts on the replay path too
     ):
         handle = await client.start_workflow(
-            ContextsWorkflow.run, "quiet", id="contexts", task_queue=queue
+            ContextsWorkflow.run,
+            "quiet",
+            id="contexts",
+            task_queue=queue,
+            start_signal="hear",
+            start_signal_args=["psst"],
         )
-        await handle.signal(ContextsWorkflow.hear, "psst")
         assert await handle.result() == ["QUIET", "psst"]
     return seen
 
@@ -102,7 +106,8 @@ async def test_payloads_get_the_contexts_the_sdk_sandbox_gives_them(
 ) -> None:
     stock = await contexts_seen(time_skipping, SandboxedWorkflowRunner())
     ours = await contexts_seen(time_skipping, WorkflowRunner())
-    assert ours == stock
+    # How often each is seen follows how the server batched the tasks; which ones, never.
+    assert set(ours) == set(stock)
     assert any("ActivitySerializationContext" in line for line in ours)
 
 
