@@ -60,3 +60,7 @@ CONTINUE_AS_NEW = "continue-as-new"
 # Stage: patch. Jira comments on status and severity changes name the person who made the change
 # (their Slack name, looked up once per person: tracking.py) instead of their Slack user id.
 JIRA_COMMENT_NAMES = "jira-comment-names"
+
+# Stage: patch. A promotion while the status channel is being created does not create another
+# (workflows/incident/status_channel.py); before it, a second promotion within that call did.
+STATUS_CHANNEL_ONCE = "status-channel-once"

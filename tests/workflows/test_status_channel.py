@@ -93,6 +93,26 @@ async def test_changes_after_a_promotion_do_not_wait_for_the_status_channel(
     assert incident.status is IncidentStatus.IDENTIFIED and fakes.calls["status_channel"] == 1
 
 
+async def test_a_promotion_while_it_is_being_made_makes_no_second_one(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    slack_is_slow = asyncio.Event()
+    fakes = FakeActivities(status_channel_gate=slack_is_slow)
+    async with running(time_skipping, fakes, at_level("SEV3")) as handle:
+        await incident_when(handle, lambda incident: incident.declaration_complete)
+        for severity in ("SEV1", "SEV3", "SEV1"):
+            await handle.signal(
+                signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity=severity, by="UBOB")
+            )
+        await incident_when(handle, lambda i: i.timeline_length == 4)  # all three applied
+        slack_is_slow.set()
+        incident = await incident_when(handle, lambda i: i.status_channel is not None)
+        await status(handle, "identified")
+        await eventually(lambda: len(posted(fakes)) == 2)
+    assert fakes.calls["status_channel"] == 1
+    assert incident.status_channel is not None and incident.severity.name == "SEV1"
+
+
 def summaries(fakes: FakeActivities) -> list[str]:
     return [str(m.blocks) for m in fakes.messages if m.step == "summary"]
 

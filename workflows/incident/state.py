@@ -79,6 +79,9 @@ class IncidentState(BaseModel):
     _paging: asyncio.Task[None] | None = PrivateAttr(default=None)
     # Reminders due are being posted (remind.py): a run does not continue as new meanwhile.
     posting_reminders: bool = Field(default=False, exclude=True)
+    # The status channel is being created (status_channel.py): a promotion meanwhile does not
+    # create another.
+    opening_status_channel: bool = Field(default=False, exclude=True)
     # The run is about to continue as new: no reminder starts posting (the next run posts it).
     continuing: bool = Field(default=False, exclude=True)
     # What changes still have to say and show, one change after the other (see `afterwards`).

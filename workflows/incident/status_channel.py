@@ -16,6 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     import fireline.render.incident as render
     import fireline.render.stakeholders as say
+    import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import ArchiveChannelInput, CreateStatusChannelInput
     from workflows.activity_options import BEST_EFFORT
@@ -35,6 +36,7 @@ def wanted(state: IncidentState) -> bool:
         and incident.severity.status_channel
         and not incident.declaration.private
         and incident.status_channel is None
+        and not (state.opening_status_channel and workflow.patched(patches.STATUS_CHANNEL_ONCE))
     )
 
 
@@ -42,16 +44,20 @@ async def open_channel(state: IncidentState, by: str) -> list[str]:
     """Create the channel, then say where it is everywhere the incident is shown."""
     incident = state.incident
     assert incident.channel is not None
-    channel = await workflow.execute_activity_method(
-        SlackActivities.create_status_channel,
-        CreateStatusChannelInput(
-            number=incident.number,
-            not_before=incident.declared_at,
-            incident_channel_id=incident.channel.id,
-        ),
-        summary=f"create the status channel of {incident.reference}",
-        **BEST_EFFORT,
-    )
+    state.opening_status_channel = True
+    try:
+        channel = await workflow.execute_activity_method(
+            SlackActivities.create_status_channel,
+            CreateStatusChannelInput(
+                number=incident.number,
+                not_before=incident.declared_at,
+                incident_channel_id=incident.channel.id,
+            ),
+            summary=f"create the status channel of {incident.reference}",
+            **BEST_EFFORT,
+        )
+    finally:  # given up on: the next promotion into such a level tries again
+        state.opening_status_channel = False
     incident.status_channel = channel
     state.changed()  # the record keeps it as a link
     results = await asyncio.gather(
