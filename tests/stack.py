@@ -212,8 +212,17 @@ class Stack:
         return str(posted["body"]["text"])
 
     async def signals(self, workflow_id: str) -> list[tuple[str, dict[str, Any]]]:
-        """(name, input) of every signal in the incident's history, oldest first."""
-        history = await self.temporal.get_workflow_handle(workflow_id).fetch_history()
+        """(name, input) of every signal the incident received, oldest first. Read once no
+        workflow task is pending: a signal that comes while one runs (a summary update tried in
+        it) is written to the history when that task is done."""
+        handle = self.temporal.get_workflow_handle(workflow_id)
+
+        async def settled() -> bool:
+            described = await handle.describe()
+            return not described.raw_description.HasField("pending_workflow_task")
+
+        await eventually(settled)
+        history = await handle.fetch_history()
         signals = []
         for event in history.events:
             if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:

@@ -30,6 +30,14 @@ ESSENTIAL: ActivityOptions = {
     ),
 }
 
+# The summary's update tried in the workflow task that asked for it (a local activity): that task,
+# and every query the bot sends meanwhile, waits for it, so one short attempt (the bot gives a
+# query 1.5 s); a slower Slack gets the update queued as ESSENTIAL instead (steps.py).
+SUMMARY_IN_TASK: ActivityOptions = {
+    "start_to_close_timeout": timedelta(seconds=1),
+    "retry_policy": RetryPolicy(maximum_attempts=1),
+}
+
 # Steps that may be given up on after a while (feed post, DM, invites, bookmark, topic): the rest of
 # the incident never waits on them forever, and what was given up is reported in the channel.
 BEST_EFFORT: ActivityOptions = {

@@ -64,3 +64,8 @@ JIRA_COMMENT_NAMES = "jira-comment-names"
 # Stage: patch. A promotion while the status channel is being created does not create another
 # (workflows/incident/status_channel.py); before it, a second promotion within that call did.
 STATUS_CHANNEL_ONCE = "status-channel-once"
+
+# Stage: patch. An update of the posted summary is tried first as a local activity, in the workflow
+# task that asked for it, and queued only when that try fails (workflows/incident/steps.py);
+# before it, every update was queued.
+SUMMARY_UPDATED_IN_THE_CHANGE_TASK = "summary-updated-in-the-change-task"

@@ -1,5 +1,5 @@
 """What an operator reads in the Temporal UI: the incident's summary and details, and a summary on
-every activity and timer, none of which reveals a private incident's title."""
+every activity (local ones too) and timer, none of which reveals a private incident's title."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
 from tests.fakes.slack import FakeSlack
+from tests.helpers import eventually
 from tests.stack import fireline_stack
 
 SCHEDULED = {
     EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
     EventType.EVENT_TYPE_TIMER_STARTED,
 }
+# The marker a local activity leaves in the history (other markers record patches).
+LOCAL_ACTIVITY = "core_local_activity"
 
 
 async def operator_view(
@@ -28,7 +31,8 @@ async def operator_view(
     history = await handle.fetch_history()
     summaries = []
     for event in history.events:
-        if event.event_type in SCHEDULED:
+        marker = event.marker_recorded_event_attributes.marker_name
+        if event.event_type in SCHEDULED or marker == LOCAL_ACTIVITY:
             assert event.user_metadata.HasField("summary"), event
             (summary,) = await converter.decode([event.user_metadata.summary], [str])
             summaries.append(summary)
@@ -41,13 +45,18 @@ async def test_an_incident_reads_as_what_it_is(
     async with fireline_stack(slack, dev_server.client, database_url) as stack:
         workflow_id = await stack.declare(title="Checkout is failing", severity="SEV2")
         incident = await stack.declared(workflow_id)
-        static, details, summaries = await operator_view(
-            stack.handle(workflow_id), stack.temporal.data_converter
-        )
+        assert incident.channel is not None
+        await stack.command("status identified", incident.channel.id)
+        updated = f"update the summary in #{incident.channel.name}"
 
-    assert incident.channel is not None
+        async def seen() -> tuple[str, str, list[str]] | None:
+            view = await operator_view(stack.handle(workflow_id), stack.temporal.data_converter)
+            return view if updated in view[2] else None
+
+        static, details, summaries = await eventually(seen)
+
     assert static == f"{incident.reference} · SEV2: Checkout is failing"
-    assert static in details and "Status: investigating" in details
+    assert static in details and "Status: identified" in details
     assert f"post and pin the summary in #{incident.channel.name}" in summaries
     assert "announce the incident in the feed channel" in summaries
     assert f"record {incident.reference} in PostgreSQL" in summaries
@@ -59,13 +68,17 @@ async def test_a_private_incident_shows_no_title(
     async with fireline_stack(slack, dev_server.client, database_url) as stack:
         workflow_id = await stack.declare(title="Layoffs leaked", severity="SEV1", private=True)
         incident = await stack.declared(workflow_id)
-        static, details, summaries = await operator_view(
-            stack.handle(workflow_id), stack.temporal.data_converter
-        )
+        assert incident.channel is not None
+        await stack.command("status identified", incident.channel.id)
 
-    assert incident.channel is not None
+        async def seen() -> tuple[str, str, list[str]] | None:
+            view = await operator_view(stack.handle(workflow_id), stack.temporal.data_converter)
+            return view if "update the summary in the incident channel" in view[2] else None
+
+        static, details, summaries = await eventually(seen)
+
     assert static == f"{incident.reference} · SEV1: private incident"
-    assert static in details and "Status: investigating" in details
+    assert static in details and "Status: identified" in details
     assert "post and pin the summary in the incident channel" in summaries
     for shown in (static, details, *summaries):
         assert "layoffs" not in shown.lower(), shown

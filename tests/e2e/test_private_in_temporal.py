@@ -102,7 +102,19 @@ async def test_a_private_incident_is_ciphertext_in_temporal(
         workflow_id = await stack.declare(
             title=TITLE, description=DESCRIPTION, impact=IMPACT, commander=COMMANDER, private=True
         )
-        await stack.declared(workflow_id)
+        incident = await stack.declared(workflow_id)
+        assert incident.channel is not None
+        # A change: its summary update runs as a local activity, whose marker is checked too.
+        await stack.command("status identified", incident.channel.id)
+
+        async def summary_updated() -> bool:
+            history = await stack.handle(workflow_id).fetch_history()
+            return any(
+                event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+                for event in history.events
+            )
+
+        await eventually(summary_updated)
 
     history = await temporal(dev_server, tmp_path, "workflow", "show", "-w", workflow_id)
     described = await temporal(dev_server, tmp_path, "workflow", "describe", "-w", workflow_id)

@@ -109,6 +109,34 @@ async def record_lifecycle(env: WorkflowEnvironment) -> None:
         await save(handle, "incident_run_until_closed")
 
 
+async def record_summary_in_task(env: WorkflowEnvironment) -> None:
+    """Changes whose summary updates ran in the workflow task (local activities): the first
+    one's attempt hung, so that update was queued as an activity instead."""
+    fakes = FakeActivities(summary_in_task_hangs=1)
+    input = declare_input()
+    async with Worker(
+        env.client, task_queue=QUEUE, workflows=[IncidentWorkflow], activities=fakes.all()
+    ):
+        handle = await env.client.start_workflow(
+            IncidentWorkflow.run, input, id=input.incident_id, task_queue=QUEUE
+        )
+        for status in ("identified", "mitigated", "resolved"):
+            await handle.signal(
+                signals.CHANGE_STATUS, signals.ChangeStatusInput(status=status, by="UA")
+            )
+            shown = f"*Status*\\n{status}"
+            await eventually(
+                lambda shown=shown: any(
+                    m.step == "summary" and shown in str(m.blocks) for m in fakes.messages
+                )
+            )
+        await handle.signal(
+            signals.CHANGE_STATUS, signals.ChangeStatusInput(status="closed", by="UA")
+        )
+        await handle.result()
+        await save(handle, "incident_summary_in_task")
+
+
 async def record_reminders(env: WorkflowEnvironment) -> None:
     """An incident through update reminders, an update, a snooze, a refused snooze, a promotion
     (its unclaimed-role nudge), resolve (the postmortem reminder) and close: the reminders'
@@ -274,6 +302,7 @@ async def main() -> None:
         taken = FakeActivities(taken_numbers=frozenset({42}))
         await record_incident(env, taken, "incident_renumbered", recorded=True)
         await record_lifecycle(env)
+        await record_summary_in_task(env)
         await record_reminders(env)
         await record_paging(env)
         await record_continued(env)

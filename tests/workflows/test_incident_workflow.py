@@ -73,6 +73,7 @@ class FakeActivities:
         oncall_down: bool = False,
         slack_emails: dict[str, str] | None = None,
         status_channel_gate: asyncio.Event | None = None,
+        summary_in_task_hangs: int = 0,
     ) -> None:
         self.calls: Counter[str] = Counter()
         self.messages: list[UpsertMessageInput] = []
@@ -91,6 +92,11 @@ class FakeActivities:
         # Set: creating the status channel waits for it (Slack slow to make it).
         self._status_channel_gate = status_channel_gate
         self._pin_fails = pin_fails
+        # Slack does not answer this many summary updates tried in the workflow task (a local
+        # activity), the first ones.
+        self._summary_in_task_hangs = summary_in_task_hangs
+        # The steps run as local activities, in order.
+        self.local_steps: list[str] = []
         # When (workflow time) each step was scheduled, by step name.
         self.scheduled: dict[str, datetime] = {}
         # PagerDuty: every event attempt, the accepted ones, and how the stand-in answers.
@@ -136,6 +142,11 @@ class FakeActivities:
 
         @activity.defn(name="upsert_message")
         async def upsert(input: UpsertMessageInput) -> MessageResult:
+            if activity.info().is_local:
+                self.local_steps.append(input.step)
+                if input.step == "summary" and self._summary_in_task_hangs > 0:
+                    self._summary_in_task_hangs -= 1
+                    await asyncio.Event().wait()  # until the worker gives up on the attempt
             self.messages.append(input)
             self.scheduled.setdefault(input.step, activity.info().scheduled_time)
             if input.step == "feed":

@@ -6,6 +6,8 @@ A failure here means a change is not deterministic for workflows already running
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,11 @@ def test_an_incident_with_its_postmortem_doc_and_jira_issue_is_recorded() -> Non
         )
         for text in tracked
     )
+
+
+def test_summary_updates_tried_in_the_workflow_task_are_recorded() -> None:
+    """Summary updates run as local activities, and one queued after its attempt there hung."""
+    recorded = " ".join(path.read_text() for path in HISTORIES)
+    queued = json.dumps("update the summary in #inc-42-x (again, queued: Slack was slow or failed)")
+    assert '"markerName": "core_local_activity"' in recorded
+    assert base64.b64encode(queued.encode()).decode() in recorded

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     import fireline.render.incident as render
@@ -13,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import DescribeChannelInput, MessageResult, UpsertMessageInput
-    from workflows.activity_options import BEST_EFFORT, ESSENTIAL, ActivityOptions
+    from workflows.activity_options import BEST_EFFORT, ESSENTIAL, SUMMARY_IN_TASK, ActivityOptions
     from workflows.incident.state import IncidentState
 
 
@@ -29,11 +31,15 @@ async def upsert_message(
     ts: str | None = None,
     thread_ts: str | None = None,
     pin: bool = False,
+    local: bool = False,
 ) -> MessageResult:
     """Post the incident's message for `step` in `channel` (a user id: a DM), or update it;
-    its notification text is the incident's headline unless `text` says otherwise."""
+    its notification text is the incident's headline unless `text` says otherwise. `local`: run
+    it as a local activity, in the workflow task that asked for it (an update only: see
+    `_upsert_summary`)."""
     incident = state.incident
-    return await workflow.execute_activity_method(
+    execute = workflow.execute_local_activity_method if local else workflow.execute_activity_method
+    return await execute(
         SlackActivities.upsert_message,
         UpsertMessageInput(
             incident_id=incident.incident_id,
@@ -51,6 +57,12 @@ async def upsert_message(
     )
 
 
+# How a local activity's failure reaches the workflow: ActivityError when it timed out, but the
+# bare TimeoutError when that timeout is replayed from its marker, and the bare ApplicationError
+# when the activity raised (temporalio 1.x).
+LOCAL_ACTIVITY_FAILED = (ActivityError, ApplicationError, TemporalTimeoutError)
+
+
 async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
     """The pinned summary in the incident channel, posted once and kept current. Changes,
     reminders, renumbering and links update it from their own tasks: one at a time, each
@@ -66,26 +78,57 @@ async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
             and workflow.patched(patches.SUMMARY_SENT_ONCE_PER_CHANGE)
         ):
             return MessageResult(ts=state.incident.summary_ts)
-        result = await _upsert_summary(state, pin=pin, blocks=blocks)
+        result = await _upsert_summary(state, pin=pin, blocks=blocks, in_turn=True)
         state.summary_shown = blocks if result.ts and not result.problem else None
         return result
 
 
 async def _upsert_summary(
-    state: IncidentState, *, pin: bool, blocks: render.Blocks | None = None
+    state: IncidentState,
+    *,
+    pin: bool,
+    blocks: render.Blocks | None = None,
+    in_turn: bool = False,
 ) -> MessageResult:
     incident = state.incident
     assert incident.channel is not None
-    result = await upsert_message(
+    where = state.where()
+    send = functools.partial(
+        upsert_message,
         state,
         "summary",
         incident.channel.id,
         blocks if blocks is not None else render.summary_blocks(incident),
-        ESSENTIAL,
         ts=incident.summary_ts,
         pin=pin,
-        summary=f"{'post and pin' if pin else 'update'} the summary in {state.where()}",
     )
+    # An update of the posted summary is tried first in the workflow task that asked for it (a
+    # local activity): no round trip through the task queue between a change and what responders
+    # look at. Only an update: a local activity cut short (a lost workflow task) runs again from
+    # its first attempt, which, for a post, would not look for the message that attempt posted.
+    # Only in the summary's turn, one at a time: local activities in flight side by side may
+    # resume in another order on replay (temporalio/sdk-python#1578).
+    if (
+        in_turn
+        and incident.summary_ts is not None
+        and not pin
+        and workflow.patched(patches.SUMMARY_UPDATED_IN_THE_CHANGE_TASK)
+    ):
+        try:
+            result = await send(
+                SUMMARY_IN_TASK, local=True, summary=f"update the summary in {where}"
+            )
+        except LOCAL_ACTIVITY_FAILED:
+            # Slack slow or failing: retried on the task queue like any other step, so that the
+            # workflow task, and the bot's queries, need not wait for it.
+            result = await send(
+                ESSENTIAL,
+                summary=f"update the summary in {where} (again, queued: Slack was slow or failed)",
+            )
+    else:
+        result = await send(
+            ESSENTIAL, summary=f"{'post and pin' if pin else 'update'} the summary in {where}"
+        )
     incident.summary_ts = result.ts or incident.summary_ts
     return result
 
