@@ -10,7 +10,10 @@ most one change in flight, from the command until its summary shows it; then its
 - change-to-summary: the POST until the fake receives the chat.update of the incident's summary
   that shows the change;
 - changes per second, the worker's and the bot's RSS, and the CPU seconds each process (worker,
-  bot, Temporal dev server, this harness with the Slack fake) spent while the changes ran.
+  bot, Temporal dev server, this harness with the Slack fake) spent while the changes ran;
+- when everything the changes do after the summary (their messages, topics, feed and status
+  channel posts, the record) was done, and the CPU seconds spent until then: the summary comes
+  first and the rest follows, so the work is only all counted once nothing is left in flight.
 
 Every change is valid: an incident's changes take turns at status (identified, mitigated, then
 investigating again: a reopen), severity (SEV1 and SEV2 by turns; it is declared SEV2) and roles
@@ -34,6 +37,7 @@ from bench.stack import bench_stack, latencies, on_call
 from fireline.models import IncidentSnapshot
 from fireline.render.incident import role_label
 from tests.fakes.slack import FakeSlack
+from tests.helpers import eventually
 from tests.slack_requests import ack_message
 from tests.stack import COMMANDER, REPORTER, Stack
 
@@ -127,6 +131,13 @@ async def send(stack: Stack, watch: SummaryWatch, incident: IncidentSnapshot, n:
         ) from None
 
 
+async def idle(stack: Stack, incident: IncidentSnapshot) -> bool:
+    """Nothing in flight for the incident: no workflow task and no activity pending."""
+    described = await stack.temporal.get_workflow_handle(incident.incident_id).describe()
+    raw = described.raw_description
+    return not raw.HasField("pending_workflow_task") and not raw.pending_activities
+
+
 async def send_in_turn(
     stack: Stack,
     watch: SummaryWatch,
@@ -168,6 +179,14 @@ async def run(incidents: int, changes: int, concurrency: int) -> None:
             elapsed = max(t.summarised for t in timings) - started
             cpu_after = bench.cpu_seconds()
 
+            async def all_idle() -> bool:
+                # No change is sent any more: an incident found idle stays idle.
+                return all([await idle(stack, incident) for incident in opened])
+
+            await eventually(all_idle, timeout=60)
+            settled = time.perf_counter() - started
+            cpu_settled = bench.cpu_seconds()
+
             at_a_time = min(concurrency, incidents)
             print(
                 f"changes: {changes} to {incidents} incidents, {at_a_time} at a time, "
@@ -182,8 +201,13 @@ async def run(incidents: int, changes: int, concurrency: int) -> None:
             )
             print(f"changes/s:             {changes / elapsed:7.2f}")
             print(f"RSS MiB:               {bench.rss()}")
-            spent = "  ".join(f"{k} {cpu_after[k] - cpu_before[k]:.1f}" for k in cpu_after)
-            print(f"CPU s in the run:      {spent}")
+            print(f"CPU s in the run:      {cpu_spent(cpu_before, cpu_after)}")
+            print(f"all done after s:      {settled:7.2f}  (the last summary: {elapsed:.2f})")
+            print(f"CPU s until all done:  {cpu_spent(cpu_before, cpu_settled)}")
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> str:
+    return "  ".join(f"{name} {after[name] - before[name]:.1f}" for name in after)
 
 
 def main() -> None:
