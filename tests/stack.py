@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import SecretStr
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, PendingWorkflowTaskState
 from temporalio.client import Client, WorkflowHandle
 
 from activities.clients import notion_client
@@ -213,13 +213,13 @@ class Stack:
 
     async def signals(self, workflow_id: str) -> list[tuple[str, dict[str, Any]]]:
         """(name, input) of every signal the incident received, oldest first. Read once no
-        workflow task is pending: a signal that comes while one runs (a summary update tried in
-        it) is written to the history when that task is done."""
+        workflow task is running: a signal that comes while one runs (a step tried in it) is
+        written to the history when that task is done."""
         handle = self.temporal.get_workflow_handle(workflow_id)
 
         async def settled() -> bool:
-            described = await handle.describe()
-            return not described.raw_description.HasField("pending_workflow_task")
+            task = (await handle.describe()).raw_description.pending_workflow_task
+            return task.state != PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
 
         await eventually(settled)
         history = await handle.fetch_history()
