@@ -51,12 +51,20 @@ def http_url(span: Span) -> str:
 
 
 async def scheduled_activities(observed: Observed, workflow_id: str) -> set[str]:
+    """The types of the activities the incident ran: scheduled, or local (a marker)."""
     history = await observed.stack.handle(workflow_id).fetch_history()
-    return {
+    scheduled = {
         event.activity_task_scheduled_event_attributes.activity_type.name
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     }
+    markers = [
+        event.marker_recorded_event_attributes
+        for event in history.events
+        if event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+    local = await TEST_CONVERTER.decode([m.details["data"].payloads[0] for m in markers])
+    return scheduled | {str(data["activity_type"]) for data in local}
 
 
 async def test_one_trace_from_the_submission_to_every_call(
