@@ -30,11 +30,12 @@ ESSENTIAL: ActivityOptions = {
     ),
 }
 
-# The summary's update tried in the workflow task that asked for it (a local activity): that task,
-# and every query the bot sends meanwhile, waits for it, so one short attempt (the bot gives a
-# query 1.5 s); a slower Slack gets the update queued as ESSENTIAL instead (steps.py).
-SUMMARY_IN_TASK: ActivityOptions = {
+# A step tried in the workflow task that asked for it (a local activity, steps.in_task_first): that
+# task, and every query the bot sends meanwhile, waits for it, so one short attempt (the bot gives
+# a query 1.5 s); a slower Slack gets the step queued with its own options instead.
+IN_TASK: ActivityOptions = {
     "start_to_close_timeout": timedelta(seconds=1),
+    "schedule_to_close_timeout": timedelta(seconds=1),  # waiting for a free slot included
     "retry_policy": RetryPolicy(maximum_attempts=1),
 }
 

@@ -1,5 +1,6 @@
 """Slack misbehaving during declaration: rate limits, 5xx, and answers lost after the effect.
-Every retry is a Temporal retry of an idempotent activity, so each artefact still exists once."""
+Every retry is a Temporal retry of an idempotent activity, so each artefact still exists once.
+And a rate limit on the summary's update after a change, tried in the workflow task."""
 
 from __future__ import annotations
 
@@ -84,3 +85,31 @@ async def test_a_channel_slack_will_not_allow_is_told_to_the_reporter_once(
         assert len(slack.calls("conversations.create")) == 1
         assert [c for c in slack.channels() if c["name"].startswith("inc-")] == []
         assert len(stack.tagged(dm, workflow_id, "channel_refused")) == 1
+
+
+async def test_a_rate_limited_summary_update_is_queued_after_slacks_delay(
+    slack: FakeSlack, dev_server: WorkflowEnvironment, database_url: str
+) -> None:
+    async with fireline_stack(slack, dev_server.client, database_url) as stack:
+        incident = await stack.declared_in_channel()
+        assert incident.channel is not None and incident.summary_ts is not None
+
+        def is_summary(args: dict[str, Any]) -> bool:
+            return args.get("ts") == incident.summary_ts
+
+        updates: list[tuple[float, dict[str, Any]]] = []
+
+        def record(args: dict[str, Any]) -> bool:
+            if is_summary(args):
+                updates.append((time.monotonic(), args))
+            return False
+
+        slack.faults.add("chat.update", kind="error", error="never", when=record)
+        slack.faults.add("chat.update", kind="ratelimited", retry_after=2, times=1, when=is_summary)
+        await stack.command("status identified", incident.channel.id)
+        await eventually(lambda: len(updates) == 2, timeout=20)
+
+    # The try in the workflow task met the 429; the update queued after it waited Retry-After.
+    (limited_at, limited), (updated_at, updated) = updates
+    assert updated_at - limited_at >= 2.0
+    assert limited["blocks"] == updated["blocks"] and "identified" in str(updated["blocks"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
@@ -15,8 +15,17 @@ with workflow.unsafe.imports_passed_through():
     import workflows.patches as patches
     from activities.slack import SlackActivities
     from activities.types import DescribeChannelInput, MessageResult, UpsertMessageInput
-    from workflows.activity_options import BEST_EFFORT, ESSENTIAL, SUMMARY_IN_TASK, ActivityOptions
+    from workflows.activity_options import BEST_EFFORT, ESSENTIAL, IN_TASK, ActivityOptions
     from workflows.incident.state import IncidentState
+
+
+ParamT = TypeVar("ParamT")
+ResultT = TypeVar("ResultT")
+
+# How a local activity's failure reaches the workflow: ActivityError when it timed out, but the
+# bare TimeoutError when that timeout is replayed from its marker, and the bare ApplicationError
+# when the activity raised (temporalio 1.x).
+LOCAL_ACTIVITY_FAILED = (ActivityError, ApplicationError, TemporalTimeoutError)
 
 
 async def upsert_message(
@@ -31,36 +40,62 @@ async def upsert_message(
     ts: str | None = None,
     thread_ts: str | None = None,
     pin: bool = False,
-    local: bool = False,
+    in_task: bool = False,
 ) -> MessageResult:
     """Post the incident's message for `step` in `channel` (a user id: a DM), or update it;
-    its notification text is the incident's headline unless `text` says otherwise. `local`: run
-    it as a local activity, in the workflow task that asked for it (an update only: see
-    `_upsert_summary`)."""
+    its notification text is the incident's headline unless `text` says otherwise. `in_task`:
+    tried in the workflow task first (`in_task_first`; an update only, see `_upsert_summary`)."""
     incident = state.incident
-    execute = workflow.execute_local_activity_method if local else workflow.execute_activity_method
-    return await execute(
-        SlackActivities.upsert_message,
-        UpsertMessageInput(
-            incident_id=incident.incident_id,
-            step=step,
-            channel=channel,
-            text=render.fallback_text(incident) if text is None else text,
-            blocks=blocks,
-            ts=ts,
-            thread_ts=thread_ts,
-            pin=pin,
-            not_before=incident.declared_at,
-        ),
-        summary=summary,
-        **options,
+    input = UpsertMessageInput(
+        incident_id=incident.incident_id,
+        step=step,
+        channel=channel,
+        text=render.fallback_text(incident) if text is None else text,
+        blocks=blocks,
+        ts=ts,
+        thread_ts=thread_ts,
+        pin=pin,
+        not_before=incident.declared_at,
+    )
+    if in_task:
+        return await in_task_first(SlackActivities.upsert_message, input, options, summary=summary)
+    return await workflow.execute_activity_method(
+        SlackActivities.upsert_message, input, summary=summary, **options
     )
 
 
-# How a local activity's failure reaches the workflow: ActivityError when it timed out, but the
-# bare TimeoutError when that timeout is replayed from its marker, and the bare ApplicationError
-# when the activity raised (temporalio 1.x).
-LOCAL_ACTIVITY_FAILED = (ActivityError, ApplicationError, TemporalTimeoutError)
+async def in_task_first(
+    activity: Callable[[Any, ParamT], Awaitable[ResultT]],
+    arg: ParamT,
+    options: ActivityOptions,
+    *,
+    summary: str,
+) -> ResultT:
+    """Run a step in the workflow task that asked for it, as a local activity: no round trip
+    through the task queue, so it is done before the work queued there. One attempt of at most
+    `IN_TASK`'s timeout, since that task, and every query the bot sends meanwhile, waits for it;
+    when Slack is slower than that or fails, the step is queued with `options` as any other
+    (after the delay Slack asked for, if it did), and fails, if it must, as a queued step does.
+
+    Only for a step whose first attempt may run again: a local activity cut short (a lost
+    workflow task) runs again from its first attempt. And only one at a time: local activities
+    in flight side by side may resume in another order on replay (temporalio/sdk-python#1578).
+    """
+    try:
+        return await workflow.execute_local_activity_method(
+            activity, arg, summary=summary, **IN_TASK
+        )
+    except LOCAL_ACTIVITY_FAILED as err:
+        failure = err.cause if isinstance(err, ActivityError) else err
+        if isinstance(failure, CancelledError):
+            raise  # the task that asked for the step was cancelled: so is the step
+        if isinstance(failure, ApplicationError) and failure.next_retry_delay:
+            await workflow.sleep(
+                failure.next_retry_delay, summary="wait as long as Slack asked, then retry"
+            )
+    return await workflow.execute_activity_method(
+        activity, arg, summary=f"{summary} (again, queued: Slack was slow or failed)", **options
+    )
 
 
 async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
@@ -92,43 +127,27 @@ async def _upsert_summary(
 ) -> MessageResult:
     incident = state.incident
     assert incident.channel is not None
-    where = state.where()
-    send = functools.partial(
-        upsert_message,
-        state,
-        "summary",
-        incident.channel.id,
-        blocks if blocks is not None else render.summary_blocks(incident),
-        ts=incident.summary_ts,
-        pin=pin,
-    )
-    # An update of the posted summary is tried first in the workflow task that asked for it (a
-    # local activity): no round trip through the task queue between a change and what responders
-    # look at. Only an update: a local activity cut short (a lost workflow task) runs again from
-    # its first attempt, which, for a post, would not look for the message that attempt posted.
-    # Only in the summary's turn, one at a time: local activities in flight side by side may
-    # resume in another order on replay (temporalio/sdk-python#1578).
-    if (
+    # An update of the posted summary is tried in the workflow task that asked for it: what
+    # responders look at changes before the change's other steps. Not a post, whose first
+    # attempt does not look for the message an attempt cut short had posted; and only in the
+    # summary's turn, so that no two run at once.
+    in_task = (
         in_turn
         and incident.summary_ts is not None
         and not pin
         and workflow.patched(patches.SUMMARY_UPDATED_IN_THE_CHANGE_TASK)
-    ):
-        try:
-            result = await send(
-                SUMMARY_IN_TASK, local=True, summary=f"update the summary in {where}"
-            )
-        except LOCAL_ACTIVITY_FAILED:
-            # Slack slow or failing: retried on the task queue like any other step, so that the
-            # workflow task, and the bot's queries, need not wait for it.
-            result = await send(
-                ESSENTIAL,
-                summary=f"update the summary in {where} (again, queued: Slack was slow or failed)",
-            )
-    else:
-        result = await send(
-            ESSENTIAL, summary=f"{'post and pin' if pin else 'update'} the summary in {where}"
-        )
+    )
+    result = await upsert_message(
+        state,
+        "summary",
+        incident.channel.id,
+        blocks if blocks is not None else render.summary_blocks(incident),
+        ESSENTIAL,
+        ts=incident.summary_ts,
+        pin=pin,
+        in_task=in_task,
+        summary=f"{'post and pin' if pin else 'update'} the summary in {state.where()}",
+    )
     incident.summary_ts = result.ts or incident.summary_ts
     return result
 
