@@ -22,6 +22,7 @@ from tests.fakes.otlp import OtlpReceiver, Span, otlp_receiver
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_CONVERTER
 from tests.helpers import eventually
+from tests.history import ran_locally
 from tests.stack import COMMANDER, REPORTER, SIGNING_SECRET
 
 INCIDENT_NUMBER = "fireline.incident.number"
@@ -59,9 +60,7 @@ async def scheduled_activities(observed: Observed, workflow_id: str) -> set[str]
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     }
     markers = [
-        event.marker_recorded_event_attributes
-        for event in history.events
-        if event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+        event.marker_recorded_event_attributes for event in history.events if ran_locally(event)
     ]
     local = await TEST_CONVERTER.decode([m.details["data"].payloads[0] for m in markers])
     return scheduled | {str(data["activity_type"]) for data in local}

@@ -3,7 +3,6 @@ every activity (local ones too) and timer, none of which reveals a private incid
 
 from __future__ import annotations
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle
 from temporalio.converter import DataConverter
@@ -11,14 +10,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.fakes.slack import FakeSlack
 from tests.helpers import eventually
+from tests.history import step_summaries
 from tests.stack import fireline_stack
-
-SCHEDULED = {
-    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-    EventType.EVENT_TYPE_TIMER_STARTED,
-}
-# The marker a local activity leaves in the history (other markers record patches).
-LOCAL_ACTIVITY = "core_local_activity"
 
 
 async def operator_view(
@@ -28,14 +21,7 @@ async def operator_view(
     description = await handle.describe()
     static = await description.static_summary()
     metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
-    history = await handle.fetch_history()
-    summaries = []
-    for event in history.events:
-        marker = event.marker_recorded_event_attributes.marker_name
-        if event.event_type in SCHEDULED or marker == LOCAL_ACTIVITY:
-            assert event.user_metadata.HasField("summary"), event
-            (summary,) = await converter.decode([event.user_metadata.summary], [str])
-            summaries.append(summary)
+    summaries = await step_summaries(await handle.fetch_history(), converter)
     return static or "", metadata.current_details, summaries
 
 

@@ -25,6 +25,7 @@ from fireline.encryption import EncryptionCodec, Keyring
 from tests.fakes.slack import FakeSlack
 from tests.fixtures.temporal import TEST_ENCRYPTION_KEYS
 from tests.helpers import eventually
+from tests.history import ran_locally
 from tests.stack import COMMANDER, fireline_stack
 
 # Words that appear nowhere else, one per field the reporter fills in.
@@ -109,10 +110,7 @@ async def test_a_private_incident_is_ciphertext_in_temporal(
 
         async def summary_updated() -> bool:
             history = await stack.handle(workflow_id).fetch_history()
-            return any(
-                event.marker_recorded_event_attributes.marker_name == "core_local_activity"
-                for event in history.events
-            )
+            return any(ran_locally(event) for event in history.events)
 
         await eventually(summary_updated)
 

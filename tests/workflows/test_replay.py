@@ -16,6 +16,7 @@ from temporalio.worker import Replayer
 
 from fireline.workflow_runner import WorkflowRunner
 from tests.fixtures.temporal import TEST_CONVERTER
+from tests.history import LOCAL_ACTIVITY_MARKER
 from workflows.counter import IncidentCounterWorkflow
 from workflows.incident import IncidentWorkflow
 
@@ -78,5 +79,5 @@ def test_summary_updates_tried_in_the_workflow_task_are_recorded() -> None:
     """Summary updates run as local activities, and one queued after its attempt there hung."""
     recorded = " ".join(path.read_text() for path in HISTORIES)
     queued = json.dumps("update the summary in #inc-42-x (again, queued: Slack was slow or failed)")
-    assert '"markerName": "core_local_activity"' in recorded
+    assert f'"markerName": "{LOCAL_ACTIVITY_MARKER}"' in recorded
     assert base64.b64encode(queued.encode()).decode() in recorded

@@ -4,39 +4,18 @@ instead, so the workflow task, and every query the bot sends, need not wait for 
 
 from __future__ import annotations
 
-from temporalio.api.enums.v1 import EventType
-from temporalio.api.history.v1 import HistoryEvent
 from temporalio.testing import WorkflowEnvironment
 
 from fireline import signals
 from fireline.models import IncidentStatus
 from tests.helpers import eventually
+from tests.history import step_summaries
 from tests.workflows.test_changes import Handle, incident_when, running
 from tests.workflows.test_incident_workflow import FakeActivities
+from tests.workflows.test_status_channel import summaries
 
 UPDATED = "update the summary in #inc-42-x"
 QUEUED = f"{UPDATED} (again, queued: Slack was slow or failed)"
-
-
-def summaries(fakes: FakeActivities) -> list[str]:
-    return [str(m.blocks) for m in fakes.messages if m.step == "summary"]
-
-
-async def operator_rows(env: WorkflowEnvironment, handle: Handle) -> list[str]:
-    """The summary of every activity scheduled and every local activity run, in order."""
-    history = await handle.fetch_history()
-    converter = env.client.data_converter
-
-    async def summary(event: HistoryEvent) -> str:
-        (text,) = await converter.decode([event.user_metadata.summary], [str])
-        return str(text)
-
-    return [
-        await summary(event)
-        for event in history.events
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        or event.marker_recorded_event_attributes.marker_name == "core_local_activity"
-    ]
 
 
 async def identified(handle: Handle) -> None:
@@ -53,7 +32,9 @@ async def test_a_change_updates_the_summary_from_its_own_workflow_task(
     async with running(time_skipping, fakes) as handle:
         await identified(handle)
         await eventually(lambda: "*Status*\\nidentified" in summaries(fakes)[-1])
-        rows = await operator_rows(time_skipping, handle)
+        rows = await step_summaries(
+            await handle.fetch_history(), time_skipping.client.data_converter
+        )
 
     assert fakes.local_steps[-1] == "summary"
     assert UPDATED in rows and QUEUED not in rows
@@ -65,7 +46,9 @@ async def test_a_slow_slack_gets_the_update_queued(time_skipping: WorkflowEnviro
         await identified(handle)
         incident = await incident_when(handle, lambda i: i.status is IncidentStatus.IDENTIFIED)
         await eventually(lambda: "*Status*\\nidentified" in summaries(fakes)[-1])
-        rows = await operator_rows(time_skipping, handle)
+        rows = await step_summaries(
+            await handle.fetch_history(), time_skipping.client.data_converter
+        )
 
     assert incident.status is IncidentStatus.IDENTIFIED
     assert "summary" in fakes.local_steps  # tried in the task first, given up after 1 s

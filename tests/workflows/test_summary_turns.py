@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from activities.types import MessageResult, UpsertMessageInput
 from fireline.models import ChannelRef, DeclareIncidentInput, IncidentStatus
+from tests.history import LOCAL_ACTIVITY_MARKER
 from tests.workflows.test_incident_workflow import declare_input
 from workflows.incident.state import IncidentState
 from workflows.incident.steps import upsert_summary
@@ -78,7 +79,7 @@ async def test_summary_updates_wait_for_each_other_and_show_the_incident_now(
     # The post is scheduled on the task queue; the update of what it posted runs as a local
     # activity, and only once the post is done: it waited its turn.
     (posted,) = where("EVENT_TYPE_ACTIVITY_TASK_COMPLETED")
-    (updated,) = where("core_local_activity")
+    (updated,) = where(LOCAL_ACTIVITY_MARKER)
     assert len(where("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED")) == 1 and updated > posted
     assert "mitigated" in shown[-1].lower()
 
