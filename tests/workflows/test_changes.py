@@ -45,6 +45,14 @@ async def incident_when(handle: Handle, check: Any) -> IncidentSnapshot:
     return await eventually(probe)
 
 
+async def severities(handle: Handle, *levels: str, by: str = "UBOB") -> None:
+    """Change the incident's severity to each of `levels` in turn."""
+    for level in levels:
+        await handle.signal(
+            signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity=level, by=by)
+        )
+
+
 def said(fakes: FakeActivities, step_prefix: str = "event:") -> list[str]:
     """What the incident said in its channel for changes, in order (the blocks as text)."""
     return [
@@ -198,10 +206,7 @@ async def test_promotion_runs_what_the_new_level_adds_once_and_demotion_undoes_n
     input.policy = policy_with_lead()
     async with running(time_skipping, fakes, input) as handle:
         await incident_when(handle, lambda incident: incident.declaration_complete)
-        for severity in ("SEV1", "SEV3", "SEV1"):
-            await handle.signal(
-                signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity=severity, by="UB")
-            )
+        await severities(handle, "SEV1", "SEV3", "SEV1", by="UB")
         incident = await incident_when(handle, lambda i: i.timeline_length == 4)
         await eventually(lambda: len(said(fakes)) == 3)
         description = await handle.describe()

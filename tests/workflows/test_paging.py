@@ -12,7 +12,7 @@ from activities.pagerduty_types import OnCallPerson
 from fireline import signals
 from fireline.models import DeclareIncidentInput, IncidentStatus, PagingPlan
 from tests.helpers import eventually
-from tests.workflows.test_changes import incident_when, running
+from tests.workflows.test_changes import incident_when, running, severities
 from tests.workflows.test_incident_workflow import FakeActivities, declare_input
 
 
@@ -89,10 +89,7 @@ async def test_promotion_pages_once_and_demotion_never_unpages(
     fakes = FakeActivities(paging_on=True)
     async with running(time_skipping, fakes, at_level("SEV3")) as handle:
         await incident_when(handle, lambda incident: incident.declaration_complete)
-        for severity in ("SEV1", "SEV3", "SEV2"):
-            await handle.signal(
-                signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity=severity, by="UBOB")
-            )
+        await severities(handle, "SEV1", "SEV3", "SEV2")
         await incident_when(handle, lambda incident: incident.severity.name == "SEV2")
         await eventually(lambda: len(fakes.events) >= 4)
     (trigger,) = fakes.pages

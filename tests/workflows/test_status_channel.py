@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from fireline import signals
 from fireline.models import IncidentStatus
 from tests.helpers import eventually
-from tests.workflows.test_changes import incident_when, running
+from tests.workflows.test_changes import incident_when, running, severities
 from tests.workflows.test_incident_workflow import FakeActivities
 from tests.workflows.test_paging import at_level, status
 from workflows.incident import IncidentWorkflow
@@ -59,10 +59,7 @@ async def test_promotion_opens_it_once_and_demotion_keeps_it(
     async with running(time_skipping, fakes, at_level("SEV3")) as handle:
         await incident_when(handle, lambda incident: incident.declaration_complete)
         assert fakes.calls["status_channel"] == 0
-        for severity in ("SEV1", "SEV3", "SEV1"):
-            await handle.signal(
-                signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity=severity, by="UBOB")
-            )
+        await severities(handle, "SEV1", "SEV3", "SEV1")
         await eventually(lambda: len([e for e in fakes.events if e.kind.startswith("sev")]) == 3)
         await status(handle, "identified")
         incident = await incident_when(handle, lambda i: i.status is IncidentStatus.IDENTIFIED)
@@ -100,10 +97,7 @@ async def test_a_promotion_while_it_is_being_made_makes_no_second_one(
     fakes = FakeActivities(status_channel_gate=slack_is_slow)
     async with running(time_skipping, fakes, at_level("SEV3")) as handle:
         await incident_when(handle, lambda incident: incident.declaration_complete)
-        for severity in ("SEV1", "SEV3", "SEV1"):
-            await handle.signal(
-                signals.CHANGE_SEVERITY, signals.ChangeSeverityInput(severity=severity, by="UBOB")
-            )
+        await severities(handle, "SEV1", "SEV3", "SEV1")
         await incident_when(handle, lambda i: i.timeline_length == 4)  # all three applied
         slack_is_slow.set()
         incident = await incident_when(handle, lambda i: i.status_channel is not None)
