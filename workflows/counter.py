@@ -92,7 +92,7 @@ class IncidentCounterWorkflow:
     async def allocate(self, input: AllocateNumbersInput) -> dict[str, int]:
         self._updates += 1
         self._last = max(self._last, input.taken)
-        if workflow.patched(patches.COUNTER_READS_RECORD_FLOOR):
+        if patches.patched(patches.COUNTER_READS_RECORD_FLOOR):
             await self._read_floor(again=input.taken > 0)
         return {key: self._number_for(key) for key in input.keys}
 

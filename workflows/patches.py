@@ -2,7 +2,12 @@
 
 Each says its stage: patch (old and new histories both run), deprecate (`deprecate_patch` once no
 open incident predates it), remove. Replay tests over committed histories prove old ones still run.
+Workflow code asks `patched(id)` (below), never `workflow.patched` itself.
 """
+
+from __future__ import annotations
+
+from temporalio import workflow
 
 # Stage: patch. The incident channel's id as a search attribute, upserted once the channel exists.
 INCIDENT_CHANNEL_SEARCH_ATTRIBUTE = "incident-channel-search-attribute"
@@ -69,3 +74,37 @@ STATUS_CHANNEL_ONCE = "status-channel-once"
 # task that asked for it, and queued only when that try fails (workflows/incident/steps.py);
 # before it, every update was queued.
 SUMMARY_UPDATED_IN_THE_CHANGE_TASK = "summary-updated-in-the-change-task"
+
+# Stage: patch. Every incident patch above, recorded as one marker. Each `workflow.patched` that is
+# not replaying records a marker and upserts the TemporalChangeVersion search attribute: seven of
+# each in every declaration, on its way to the channel. An incident started since records this one
+# instead; one started before has none, and asks each patch on its own as before.
+INCIDENT_PATCHES_2026_11 = "incident-patches-2026-11"
+_IN_INCIDENT_PATCHES_2026_11 = frozenset(
+    {
+        INCIDENT_CHANNEL_SEARCH_ATTRIBUTE,
+        DECLARATION_STEPS_SIDE_BY_SIDE,
+        RENUMBER_TAKEN_NUMBER,
+        RECORD_TIMELINE,
+        REMINDERS,
+        POSTMORTEM_AND_TICKET,
+        SUMMARY_ONE_AT_A_TIME,
+        PAGING_AND_STATUS_CHANNEL,
+        ONE_RECORD_AT_DECLARATION,
+        LEVEL_STEPS_BESIDE_CHANGES,
+        SUMMARY_SENT_ONCE_PER_CHANGE,
+        CONTINUE_AS_NEW,
+        JIRA_COMMENT_NAMES,
+        STATUS_CHANNEL_ONCE,
+        SUMMARY_UPDATED_IN_THE_CHANGE_TASK,
+    }
+)
+
+
+def patched(patch_id: str) -> bool:
+    """`workflow.patched(patch_id)`, answered for a patch folded into INCIDENT_PATCHES_2026_11 by
+    that one marker when the run has it (or records it now). The SDK remembers each answer for the
+    run, so a run from before the fold, which replays without the marker, asks each patch."""
+    if patch_id in _IN_INCIDENT_PATCHES_2026_11 and workflow.patched(INCIDENT_PATCHES_2026_11):
+        return True
+    return workflow.patched(patch_id)

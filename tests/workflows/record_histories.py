@@ -106,7 +106,7 @@ async def record_lifecycle(env: WorkflowEnvironment) -> None:
         for name, change in sent:
             await handle.signal(name, change)
         await handle.result()
-        await save(handle, "incident_run_until_closed")
+        await save(handle, "incident_closed_patches_folded")
 
 
 async def record_summary_in_task(env: WorkflowEnvironment) -> None:
@@ -203,7 +203,7 @@ async def record_paging(env: WorkflowEnvironment) -> None:
         for name, change in sent:
             await handle.signal(name, change)
         await handle.result()
-        await save(handle, "incident_paged")
+        await save(handle, "incident_paged_patches_folded")
 
 
 async def record_continued(env: WorkflowEnvironment) -> None:
@@ -254,7 +254,7 @@ async def record_tracking(env: WorkflowEnvironment) -> None:
             for name, change in sent:
                 await handle.signal(name, change)
             await handle.result()
-            await save(handle, "incident_tracked")
+            await save(handle, "incident_tracked_patches_folded")
 
 
 async def record_counter(client: Client) -> None:
@@ -295,6 +295,9 @@ async def main() -> None:
     )
     try:
         await add_search_attributes(env)
+        # incident_run_until_closed.json, incident_paged.json and incident_tracked.json were
+        # recorded before an incident's patches were folded into one marker
+        # (patches.INCIDENT_PATCHES_2026_11); they stay as the proof that such incidents replay.
         problems = FakeActivities(channel_refusals=1, bookmark_fails=True)
         # incident_declared_with_problems.json was recorded before the declaration steps ran
         # side by side; it stays as the proof that such incidents still replay.

@@ -149,7 +149,7 @@ async def change_severity(state: IncidentState, change: signals.ChangeSeverityIn
         summary=f"say in {state.where()} that the severity is {level.name}",
     )
     if promoted:
-        if workflow.patched(patches.LEVEL_STEPS_BESIDE_CHANGES):
+        if patches.patched(patches.LEVEL_STEPS_BESIDE_CHANGES):
             # What the new level adds (a status channel, its people, paging) starts now, for
             # this level, and runs beside the changes: the next one need not wait for it.
             state.beside(_level_steps(state, change.by))

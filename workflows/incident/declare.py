@@ -42,11 +42,11 @@ SUMMARY_NOT_POSTED = "Could not post the summary: "
 
 
 async def declare(state: IncidentState) -> None:
-    side_by_side = workflow.patched(patches.DECLARATION_STEPS_SIDE_BY_SIDE)
+    side_by_side = patches.patched(patches.DECLARATION_STEPS_SIDE_BY_SIDE)
     incident = state.incident
     channel = await _create_channel(state)
     incident.channel = channel
-    if workflow.patched(patches.INCIDENT_CHANNEL_SEARCH_ATTRIBUTE):
+    if patches.patched(patches.INCIDENT_CHANNEL_SEARCH_ATTRIBUTE):
         workflow.upsert_search_attributes(
             [search_attributes.INCIDENT_CHANNEL.value_set(channel.id)]
         )

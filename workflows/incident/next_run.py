@@ -31,7 +31,7 @@ async def continue_as_new(state: IncidentState, input: DeclareIncidentInput) -> 
     """Continue as new once nothing is in flight. Returns only when it did not: True when
     changes arrived meanwhile (they apply first, then it tries again), False for a run from
     before this code (it never continues)."""
-    if not workflow.patched(patches.CONTINUE_AS_NEW):
+    if not patches.patched(patches.CONTINUE_AS_NEW):
         return False
     state.continuing = True  # no reminder starts posting now; one already started finishes
     await workflow.wait_condition(lambda: state.idle() and workflow.all_handlers_finished())

@@ -29,7 +29,7 @@ FIRST_RECORD_WAIT = timedelta(seconds=5)
 
 async def keep_record(state: IncidentState) -> None:
     """Write the incident whenever it changed since the last write; runs until cancelled."""
-    if state.recorded_version == 0 and workflow.patched(patches.ONE_RECORD_AT_DECLARATION):
+    if state.recorded_version == 0 and patches.patched(patches.ONE_RECORD_AT_DECLARATION):
         # Past the wait: recorded now, and again once the declaration is done.
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
@@ -43,7 +43,7 @@ async def keep_record(state: IncidentState) -> None:
         incident = state.incident
         events = list(state.unrecorded)
         try:
-            if workflow.patched(patches.RECORD_TIMELINE):
+            if patches.patched(patches.RECORD_TIMELINE):
                 await workflow.execute_activity_method(
                     RecordActivities.record_changes,
                     RecordInput(incident=incident.model_copy(deep=True), events=events),
@@ -60,7 +60,7 @@ async def keep_record(state: IncidentState) -> None:
                 )
             state.unrecorded = state.unrecorded[len(events) :]
         except ActivityError as err:
-            if is_number_taken(err) and workflow.patched(patches.RENUMBER_TAKEN_NUMBER):
+            if is_number_taken(err) and patches.patched(patches.RENUMBER_TAKEN_NUMBER):
                 await _renumber(state)
                 continue
             # Only non-retryable errors end up here (bad data); the next change tries again.

@@ -36,7 +36,7 @@ def wanted(state: IncidentState) -> bool:
         and incident.severity.status_channel
         and not incident.declaration.private
         and incident.status_channel is None
-        and not (state.opening_status_channel and workflow.patched(patches.STATUS_CHANNEL_ONCE))
+        and not (state.opening_status_channel and patches.patched(patches.STATUS_CHANNEL_ONCE))
     )
 
 

@@ -102,7 +102,7 @@ async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
     """The pinned summary in the incident channel, posted once and kept current. Changes,
     reminders, renumbering and links update it from their own tasks: one at a time, each
     rendered when its turn comes, so the last update to reach Slack shows the incident now."""
-    if not workflow.patched(patches.SUMMARY_ONE_AT_A_TIME):
+    if not patches.patched(patches.SUMMARY_ONE_AT_A_TIME):
         return await _upsert_summary(state, pin=pin)
     async with state.summary_turn:
         blocks = render.summary_blocks(state.incident)
@@ -110,7 +110,7 @@ async def upsert_summary(state: IncidentState, *, pin: bool) -> MessageResult:
         if (
             not pin
             and blocks == state.summary_shown
-            and workflow.patched(patches.SUMMARY_SENT_ONCE_PER_CHANGE)
+            and patches.patched(patches.SUMMARY_SENT_ONCE_PER_CHANGE)
         ):
             return MessageResult(ts=state.incident.summary_ts)
         result = await _upsert_summary(state, pin=pin, blocks=blocks, in_turn=True)
@@ -135,7 +135,7 @@ async def _upsert_summary(
         in_turn
         and incident.summary_ts is not None
         and not pin
-        and workflow.patched(patches.SUMMARY_UPDATED_IN_THE_CHANGE_TASK)
+        and patches.patched(patches.SUMMARY_UPDATED_IN_THE_CHANGE_TASK)
     )
     result = await upsert_message(
         state,

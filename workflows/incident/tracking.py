@@ -67,7 +67,7 @@ def begin(state: IncidentState) -> None:
     plan = state.tracking.plan
     if not (plan.doc_backend or plan.jira):
         return
-    state.tracking.on = workflow.patched(patches.POSTMORTEM_AND_TICKET)
+    state.tracking.on = patches.patched(patches.POSTMORTEM_AND_TICKET)
     start(state)
 
 
@@ -420,7 +420,7 @@ async def _comment(state: IncidentState, by: str, text: Callable[[str], str], ma
 async def _name(state: IncidentState, user: str) -> str:
     """The person's name as the timeline gives it (state.tracking.names), looked up in Slack the
     first time; their Slack id when Slack does not say. Before the patch comments named the id."""
-    if user not in state.tracking.names and workflow.patched(patches.JIRA_COMMENT_NAMES):
+    if user not in state.tracking.names and patches.patched(patches.JIRA_COMMENT_NAMES):
         try:
             found = await workflow.execute_activity_method(
                 SlackTranscriptActivities.user_names,

@@ -46,10 +46,10 @@ class IncidentWorkflow:
         state.show_details()
         recorder = asyncio.create_task(keep_record(state))
         if input.carried is None:  # a continued run's incident was declared by its first run
-            if workflow.patched(patches.REMINDERS):
+            if patches.patched(patches.REMINDERS):
                 state.reminding = True
                 reminders.sync(state.incident, state.policy, workflow.now())
-            state.level_steps_at_declaration = workflow.patched(patches.PAGING_AND_STATUS_CHANNEL)
+            state.level_steps_at_declaration = patches.patched(patches.PAGING_AND_STATUS_CHANNEL)
             await declare(state)
         reminding = asyncio.create_task(keep_reminding(state)) if state.reminding else None
         while state.incident.status is not IncidentStatus.CLOSED:
