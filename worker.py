@@ -44,6 +44,13 @@ from workflows.incident import IncidentWorkflow
 
 log = logging.getLogger(__name__)
 
+# Every activity a workflow task schedules goes to this worker with the task's completion (eager
+# execution) instead of through the task queue. At the SDK's default of 3, most of the steps the
+# declaration runs after the summary (eight with a source message and a commander) took a queue
+# round trip each: in bench.declare, a sixth of the Temporal server's CPU.
+# tests/e2e/test_eager_activities.py keeps this above the widest workflow task.
+EAGER_ACTIVITIES_PER_WORKFLOW_TASK = 16
+
 # Within `fireline dev`'s 15 s (and a container runtime's usual 10 s grace) after SIGINT or SIGTERM.
 SHUTDOWN_TIMEOUT_SECONDS = 8
 
@@ -102,6 +109,7 @@ def build_worker(
         workflows=[IncidentWorkflow, IncidentCounterWorkflow],
         workflow_runner=WorkflowRunner(),
         interceptors=[AttemptDeadlineInterceptor(), IncidentInterceptor()],
+        max_eager_activity_reservations_per_workflow_task=EAGER_ACTIVITIES_PER_WORKFLOW_TASK,
         activities=[
             slack.create_incident_channel,
             slack.create_status_channel,

@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import SecretStr
 from temporalio.api.enums.v1 import EventType, PendingWorkflowTaskState
 from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
 
 from activities.clients import notion_client
 from bot.app import bot_health, build_app, slack_client
@@ -319,7 +320,7 @@ async def fireline_stack(
 @asynccontextmanager
 async def running_worker(
     temporal: Client, settings: Settings, database_url: str
-) -> AsyncIterator[None]:
+) -> AsyncIterator[Worker]:
     """The real worker in this process, recording to `database_url`."""
     found = integrations(settings)
     notion = notion_client(found.notion) if found.notion else None
@@ -327,9 +328,9 @@ async def running_worker(
         async with (
             http_session() as http,
             connection_pool(database_url) as db,
-            build_worker(temporal, settings, http=http, db=db, notion=notion),
+            build_worker(temporal, settings, http=http, db=db, notion=notion) as worker,
         ):
-            yield
+            yield worker
     finally:
         if notion is not None:
             await notion.aclose()
