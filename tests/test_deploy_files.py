@@ -391,6 +391,24 @@ def test_dockerfile_caches_dependencies_before_the_source(
     assert lock_copy < deps_sync < source_copy < project_sync
 
 
+def test_dockerfile_compiles_fireline_to_bytecode_before_dropping_root(
+    dockerfile: list[tuple[str, str]],
+) -> None:
+    """The image never writes bytecode (PYTHONDONTWRITEBYTECODE, a read-only /app), and the
+    workflow sandbox imports a workflow's module for every incident it runs: without the .pyc
+    files, each import compiles the source again."""
+    steps = [f"{keyword} {args}" for keyword, args in dockerfile]
+    project_sync = max(i for i, s in enumerate(steps) if "uv sync" in s)
+    compile_step = next(i for i, s in enumerate(steps) if "compileall" in s)
+    user = next(i for i, s in enumerate(steps) if s.startswith("USER"))
+    assert project_sync < compile_step < user
+    compiled = set(steps[compile_step].split())
+    packages = {
+        p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name != "tests"
+    }
+    assert packages - {"bench"} <= compiled and "worker.py" in compiled
+
+
 def test_dockerfile_runs_fireline_as_a_non_root_user(dockerfile: list[tuple[str, str]]) -> None:
     users = [args for keyword, args in dockerfile if keyword == "USER"]
     assert users, "the image must not run as root"
