@@ -55,6 +55,8 @@ class SlackActivities:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
         self._identity: dict[str, str] | None = None
+        # The bot's DM with each user, by user ID: Slack keeps one per pair, under one ID.
+        self._dms: dict[str, str] = {}
 
     async def _me(self) -> dict[str, str]:
         if self._identity is None:
@@ -213,11 +215,14 @@ class SlackActivities:
         return True
 
     async def _resolve_channel(self, target: str) -> str:
-        """A user ID means the bot's DM with that user."""
+        """A user ID means the bot's DM with that user, opened once per user: the reporter and
+        the commander of one incident are often those of the next."""
         if not target.startswith(("U", "W")):
             return target
-        opened = await self._client.conversations_open(users=target)
-        return str(opened["channel"]["id"])
+        if target not in self._dms:
+            opened = await self._client.conversations_open(users=target)
+            self._dms[target] = str(opened["channel"]["id"])
+        return self._dms[target]
 
     async def _find_message(self, channel: str, input: UpsertMessageInput) -> str | None:
         me = await self._me()

@@ -69,6 +69,23 @@ async def test_a_retried_post_updates_its_message_past_the_first_page(slack: Fak
     assert len(slack.calls("conversations.history")) == 2
 
 
+async def test_the_dm_with_a_user_is_opened_once(slack: FakeSlack) -> None:
+    slack.add_user("UREPORTER", "reporter")
+    slack_activities = activities(slack)
+    for incident in ("incident-1", "incident-2"):
+        dm = UpsertMessageInput(
+            incident_id=incident,
+            step="reporter_dm",
+            channel="UREPORTER",
+            text="Your incident's channel",
+            not_before=datetime.now(UTC),
+        )
+        await environment(1).run(slack_activities.upsert_message, dm)
+
+    assert len(slack.calls("conversations.open")) == 1
+    assert len(slack.messages(str(slack.dm_channel("UREPORTER")))) == 2
+
+
 async def create_channel(fake: FakeSlack, number: int, title: str) -> ChannelRef:
     create = CreateChannelInput(
         incident_id="incident-1",
