@@ -1,6 +1,7 @@
 """The worker takes every activity a workflow task schedules with that task's completion (eager
-execution), never through the task queue: the widest task, the declaration's steps after the
-summary, fits the worker's reservations (worker.EAGER_ACTIVITIES_PER_WORKFLOW_TASK)."""
+execution), not through the task queue, while it has free slots: the widest task, the
+declaration's steps after the summary, fits the worker's reservations
+(worker.EAGER_ACTIVITIES_PER_WORKFLOW_TASK)."""
 
 from __future__ import annotations
 
