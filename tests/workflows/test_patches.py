@@ -3,19 +3,16 @@ each marker recorded live also upserts a search attribute, and a declaration ask
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from fireline import signals
 from fireline.models import IncidentStatus
 from tests.history import change_version_upserts, patch_ids
+from tests.workflows.record_histories import HISTORIES
 from tests.workflows.test_changes import incident_when, running, severities
 from tests.workflows.test_incident_workflow import FakeActivities
 from workflows import patches
-
-HISTORIES = Path(__file__).with_name("histories")
 
 
 async def test_an_incident_records_one_patch_marker(time_skipping: WorkflowEnvironment) -> None:
